@@ -37,3 +37,25 @@ type SampleStore interface {
 	SampleWriter
 	promstorage.Queryable
 }
+
+// Metadata is a metric family's TYPE, HELP and UNIT, as Prometheus'
+// /api/v1/metadata reports them. Metric is the family name (for a classic
+// histogram "foo", not "foo_bucket").
+type Metadata struct {
+	Metric string
+	Type   string
+	Help   string
+	Unit   string
+}
+
+// MetadataStore keeps the latest metadata seen per metric family. It is an
+// optional ability of a backend. Metadata is advisory: it is not covered by
+// the durability contract and may be rebuilt from incoming data.
+//
+// Metadata returns, per family, the distinct metadata entries seen (at most
+// limit families and limitPerMetric entries each when those are > 0);
+// metric, when not empty, selects one family.
+type MetadataStore interface {
+	UpdateMetadata(ctx context.Context, md []Metadata) error
+	Metadata(ctx context.Context, metric string, limit, limitPerMetric int) (map[string][]Metadata, error)
+}
