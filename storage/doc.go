@@ -11,5 +11,7 @@
 // durable, i.e. they survive a crash of the meshlens process and will be
 // visible to readers. A non-nil error means none, some or all rows may have
 // been written; callers retry the whole batch, so backends must tolerate an
-// exact replay (samples: same series, same timestamp, same value is a no-op).
+// exact replay: the stored data is unchanged by it. (Prometheus-style sample
+// stores answer a replayed older sample with a RejectedError; that is
+// allowed, since the data is intact.)
 package storage

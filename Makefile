@@ -1,0 +1,44 @@
+# meshlens — see README.md. `make run` starts meshlens; `make test` runs
+# everything the suite needs (installing Debian packages when missing).
+GO        ?= go
+BIN       := bin/meshlens
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.Version=$(VERSION)
+PKGS      := ./...
+FUZZTIME  ?= 10s
+BENCHTIME ?= 1s
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build run test deps bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/meshlens
+
+run: build
+	mkdir -p data
+	./$(BIN) serve
+
+# deps installs what the tests need: Go modules and Debian packages.
+deps:
+	./deploy/dev/install-deps.sh
+	$(GO) mod download
+
+test: deps
+	$(GO) test -count=1 -timeout 18m $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+# fuzz runs every Fuzz target of the module for FUZZTIME each.
+fuzz:
+	./deploy/dev/fuzz-all.sh $(FUZZTIME)
+
+lint:
+	$(GO) vet -stdmethods=false $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -checks 'all,-ST1000,-ST1003,-ST1020,-ST1021,-ST1022,-SA1019' $(PKGS)
+
+clean:
+	rm -rf bin data .tmp
+	$(GO) clean -testcache

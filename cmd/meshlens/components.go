@@ -1,0 +1,37 @@
+package main
+
+import (
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+
+	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
+	queryext "github.com/meshlens/meshlens/query/queryext"
+	mlexporter "github.com/meshlens/meshlens/storage/exporter"
+	storageext "github.com/meshlens/meshlens/storage/extension"
+)
+
+// components lists every component the meshlens distribution ships.
+func components() (otelcol.Factories, error) {
+	var f otelcol.Factories
+	var err error
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
+		promreceiver.NewScrapeFactory(),
+		promreceiver.NewRemoteWriteFactory(),
+	); err != nil {
+		return f, err
+	}
+	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](mlexporter.NewFactory()); err != nil {
+		return f, err
+	}
+	if f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
+		storageext.NewFactory(),
+		queryext.NewFactory(),
+	); err != nil {
+		return f, err
+	}
+	f.Telemetry = otelconftelemetry.NewFactory()
+	return f, nil
+}

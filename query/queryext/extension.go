@@ -1,0 +1,90 @@
+// Package queryext is the `meshlens_query` collector extension: one HTTP
+// port serving the Prometheus API (and, as they land, the trace APIs,
+// meshlens' own API and the web UI) over the backend of meshlens_storage.
+package queryext
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension"
+	"go.uber.org/zap"
+
+	"github.com/meshlens/meshlens/internal/logbridge"
+	"github.com/meshlens/meshlens/query/promapi"
+	"github.com/meshlens/meshlens/storage"
+	storageext "github.com/meshlens/meshlens/storage/extension"
+)
+
+// TypeStr is the component type users write in YAML.
+const TypeStr = "meshlens_query"
+
+// NewFactory returns the meshlens_query extension factory.
+func NewFactory() extension.Factory {
+	return extension.NewFactory(component.MustNewType(TypeStr), createDefaultConfig,
+		func(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
+			return &queryExtension{cfg: cfg.(*Config), set: set}, nil
+		},
+		component.StabilityLevelDevelopment)
+}
+
+type queryExtension struct {
+	cfg *Config
+	set extension.Settings
+
+	api    *promapi.API
+	server *http.Server
+	done   chan struct{}
+}
+
+func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
+	backend, err := storageext.FindBackend(host, e.cfg.Storage)
+	if err != nil {
+		return fmt.Errorf("meshlens_query: %w", err)
+	}
+	md, _ := backend.(storage.MetadataStore)
+	e.api, err = promapi.New(backend, md, promapi.Options{
+		Timeout:       e.cfg.QueryTimeout,
+		MaxSamples:    e.cfg.MaxSamples,
+		LookbackDelta: e.cfg.LookbackDelta,
+	}, logbridge.Slog(e.set.Logger))
+	if err != nil {
+		return fmt.Errorf("meshlens_query: %w", err)
+	}
+	mux := http.NewServeMux()
+	e.api.Register(mux)
+
+	ln, err := e.cfg.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("meshlens_query: listening on %s: %w", e.cfg.NetAddr.Endpoint, err)
+	}
+	e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, mux)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("meshlens_query: %w", err)
+	}
+	e.done = make(chan struct{})
+	go func() {
+		defer close(e.done)
+		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.set.Logger.Error("query server stopped", zap.Error(err))
+		}
+	}()
+	e.set.Logger.Info("query API listening", zap.String("endpoint", ln.Addr().String()))
+	return nil
+}
+
+func (e *queryExtension) Shutdown(ctx context.Context) error {
+	var errs []error
+	if e.server != nil {
+		errs = append(errs, e.server.Shutdown(ctx))
+		<-e.done
+	}
+	if e.api != nil {
+		errs = append(errs, e.api.Close())
+	}
+	return errors.Join(errs...)
+}

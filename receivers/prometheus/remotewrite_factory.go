@@ -1,0 +1,120 @@
+package prometheus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/meshlens/meshlens/internal/logbridge"
+	"github.com/meshlens/meshlens/receivers/prometheus/remotewrite"
+)
+
+// RemoteWriteTypeStr is the remote-write receiver's component type.
+const RemoteWriteTypeStr = "prometheus_remote_write"
+
+// DefaultRemoteWriteEndpoint is DESIGN.md's remote-write port on loopback.
+const DefaultRemoteWriteEndpoint = "127.0.0.1:9091"
+
+// RemoteWriteConfig is the prometheus_remote_write receiver's configuration:
+// the collector's HTTP server settings plus the intake limits.
+type RemoteWriteConfig struct {
+	confighttp.ServerConfig `mapstructure:",squash"`
+	remotewrite.Config      `mapstructure:",squash"`
+}
+
+// Validate checks both halves; errors name the field.
+func (c *RemoteWriteConfig) Validate() error {
+	if c.NetAddr.Endpoint == "" {
+		return errors.New("endpoint: must not be empty")
+	}
+	return c.Config.Validate()
+}
+
+// NewRemoteWriteFactory returns the prometheus_remote_write receiver factory.
+func NewRemoteWriteFactory() receiver.Factory {
+	return receiver.NewFactory(component.MustNewType(RemoteWriteTypeStr),
+		func() component.Config {
+			srv := confighttp.NewDefaultServerConfig()
+			srv.NetAddr.Endpoint = DefaultRemoteWriteEndpoint
+			return &RemoteWriteConfig{ServerConfig: srv, Config: remotewrite.DefaultConfig()}
+		},
+		receiver.WithMetrics(createRemoteWrite, component.StabilityLevelDevelopment))
+}
+
+func createRemoteWrite(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	c := cfg.(*RemoteWriteConfig)
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID: set.ID, Transport: "http", ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)
+	}
+	r := &remoteWriteReceiver{cfg: c, set: set, obs: obs, next: next}
+	r.handler, err = remotewrite.NewHandler(c.Config, r.consume, logbridge.Slog(set.Logger))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)
+	}
+	return r, nil
+}
+
+type remoteWriteReceiver struct {
+	cfg     *RemoteWriteConfig
+	set     receiver.Settings
+	obs     *receiverhelper.ObsReport
+	next    consumer.Metrics
+	handler *remotewrite.Handler
+	server  *http.Server
+	done    chan struct{}
+}
+
+// consume hands one decoded request to the pipeline and records it in the
+// collector's own receiver metrics (accepted / refused points).
+func (r *remoteWriteReceiver) consume(ctx context.Context, md pmetric.Metrics) error {
+	ctx = r.obs.StartMetricsOp(ctx)
+	err := r.next.ConsumeMetrics(ctx, md)
+	r.obs.EndMetricsOp(ctx, "prometheus_remote_write", md.DataPointCount(), err)
+	return err
+}
+
+func (r *remoteWriteReceiver) Start(ctx context.Context, host component.Host) error {
+	ln, err := r.cfg.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: listening on %s: %w", RemoteWriteTypeStr, r.cfg.NetAddr.Endpoint, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/write", r.handler)
+	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, mux)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)
+	}
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		if err := r.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.set.Logger.Error("remote-write server stopped", zap.Error(err))
+		}
+	}()
+	r.set.Logger.Info("remote-write intake listening", zap.String("endpoint", ln.Addr().String()))
+	return nil
+}
+
+// Shutdown stops accepting requests and waits for the ones in flight, so
+// every request answered 204 has reached the pipeline.
+func (r *remoteWriteReceiver) Shutdown(ctx context.Context) error {
+	if r.server == nil {
+		return nil
+	}
+	err := r.server.Shutdown(ctx)
+	<-r.done
+	return err
+}

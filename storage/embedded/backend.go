@@ -1,0 +1,78 @@
+// Package embedded is meshlens' default single-machine backend: a Prometheus
+// TSDB for samples (with its WAL and retention) under <path>/tsdb.
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	promstorage "github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+
+	"github.com/meshlens/meshlens/storage"
+)
+
+// Backend is the embedded storage backend. It is safe for concurrent use.
+type Backend struct {
+	db *tsdb.DB
+	md metadataCache
+}
+
+var (
+	_ storage.Backend       = (*Backend)(nil)
+	_ storage.MetadataStore = (*Backend)(nil)
+)
+
+// Open opens (or creates) the backend at cfg.Path, replaying the TSDB WAL so
+// that every sample acknowledged before a crash is visible again.
+func Open(cfg Config, logger *slog.Logger) (*Backend, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dir := filepath.Join(cfg.Path, "tsdb")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("embedded: creating %s: %w", dir, err)
+	}
+	opts := tsdb.DefaultOptions()
+	opts.RetentionDuration = cfg.retention().Milliseconds()
+	opts.OutOfOrderTimeWindow = cfg.OutOfOrderWindow.Milliseconds()
+	db, err := tsdb.Open(dir, logger.With("component", "tsdb"), nil, opts, nil)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: opening TSDB at %s: %w", dir, err)
+	}
+	return &Backend{db: db}, nil
+}
+
+// Storage exposes the TSDB as a Prometheus storage.Storage, for engines and
+// tests that need the full interface (e.g. Prometheus' PromQL test corpus).
+func (b *Backend) Storage() promstorage.Storage { return b.db }
+
+// Querier implements storage.Queryable over the TSDB.
+func (b *Backend) Querier(mint, maxt int64) (promstorage.Querier, error) {
+	return b.db.Querier(mint, maxt)
+}
+
+// Close flushes the head's WAL and closes the TSDB.
+func (b *Backend) Close() error {
+	if err := b.db.Close(); err != nil {
+		return fmt.Errorf("embedded: closing TSDB: %w", err)
+	}
+	return nil
+}
+
+// UpdateMetadata implements storage.MetadataStore.
+func (b *Backend) UpdateMetadata(_ context.Context, md []storage.Metadata) error {
+	b.md.update(md)
+	return nil
+}
+
+// Metadata implements storage.MetadataStore.
+func (b *Backend) Metadata(_ context.Context, metric string, limit, limitPerMetric int) (map[string][]storage.Metadata, error) {
+	return b.md.get(metric, limit, limitPerMetric), nil
+}
