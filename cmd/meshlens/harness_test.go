@@ -63,14 +63,15 @@ func startMeshlens(t *testing.T, yaml, queryAddr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- col.Run(context.Background()) }()
+	done := make(chan struct{})
+	var runErr error
+	go func() { runErr = col.Run(context.Background()); close(done) }()
 	t.Cleanup(func() {
 		col.Shutdown()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("meshlens serve: %v", err)
+		case <-done:
+			if runErr != nil {
+				t.Errorf("meshlens serve: %v", runErr)
 			}
 		case <-time.After(30 * time.Second):
 			t.Error("meshlens serve did not stop within 30s")
@@ -78,8 +79,8 @@ func startMeshlens(t *testing.T, yaml, queryAddr string) {
 	})
 	waitFor(t, "meshlens query API", 60*time.Second, func() error {
 		select {
-		case err := <-done:
-			t.Fatalf("meshlens serve exited: %v", err)
+		case <-done:
+			t.Fatalf("meshlens serve exited: %v", runErr)
 		default:
 		}
 		return httpOK("http://" + queryAddr + "/api/v1/status/buildinfo")

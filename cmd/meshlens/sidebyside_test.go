@@ -82,7 +82,7 @@ remote_write:
 			{ml, `count_over_time(up{job="istio"}[12s])`},
 			{ml, `count_over_time(up{job="ml"}[12s])`},
 		} {
-			v, _, err := c.api.Query(ctx, c.q, at)
+			v, _, _, err := c.api.Query(ctx, c.q, at)
 			if err != nil {
 				return err
 			}
@@ -142,14 +142,14 @@ type result map[string]map[int64]float64
 func instantAndRange(t *testing.T, a v1.API, q string, at time.Time, r v1.Range) result {
 	t.Helper()
 	out := result{}
-	v, _, err := a.Query(context.Background(), q, at)
+	v, _, _, err := a.Query(context.Background(), q, at)
 	if err != nil {
 		t.Fatalf("query %s: %v", q, err)
 	}
 	for _, s := range v.(model.Vector) {
 		out.add("instant "+key(s.Metric), int64(s.Timestamp), float64(s.Value))
 	}
-	m, _, err := a.QueryRange(context.Background(), q, r)
+	m, _, _, err := a.QueryRange(context.Background(), q, r)
 	if err != nil {
 		t.Fatalf("query_range %s: %v", q, err)
 	}
@@ -163,13 +163,13 @@ func instantAndRange(t *testing.T, a v1.API, q string, at time.Time, r v1.Range)
 
 func seriesSet(t *testing.T, a v1.API, match string, at time.Time) result {
 	t.Helper()
-	ss, _, err := a.Series(context.Background(), []string{match}, at.Add(-10*time.Second), at)
+	ss, _, _, err := a.Series(context.Background(), []string{match}, at.Add(-10*time.Second), at)
 	if err != nil {
 		t.Fatalf("series %s: %v", match, err)
 	}
 	out := result{}
 	for _, s := range ss {
-		out.add(key(s), 0, 1)
+		out.add(key(model.Metric(s)), 0, 1)
 	}
 	return out
 }
@@ -218,7 +218,7 @@ func compare(t *testing.T, what string, want, got result, relTol float64) {
 				t.Errorf("%s: %s has no point at %d", what, k, ts)
 				continue
 			}
-			if !close(w, g, relTol) {
+			if !approxEqual(w, g, relTol) {
 				t.Errorf("%s: %s @%d = %v, Prometheus says %v", what, k, ts, g, w)
 			}
 		}
@@ -230,7 +230,7 @@ func compare(t *testing.T, what string, want, got result, relTol float64) {
 	}
 }
 
-func close(a, b, relTol float64) bool {
+func approxEqual(a, b, relTol float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}

@@ -17,8 +17,8 @@ const DefaultEndpoint = "127.0.0.1:9090"
 type Config struct {
 	confighttp.ServerConfig `mapstructure:",squash"`
 
-	// Storage names the meshlens_storage extension to read; empty means the
-	// only one configured.
+	// Storage names the meshlens_storage extension to read; empty means
+	// `meshlens_storage`.
 	Storage component.ID `mapstructure:"storage"`
 
 	// QueryTimeout bounds one PromQL evaluation (Prometheus'

@@ -41,7 +41,7 @@ type queryExtension struct {
 }
 
 func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
-	backend, err := storageext.FindBackend(host, e.cfg.Storage)
+	backend, err := storageext.FindBackend(host, storageext.IDOrDefault(e.cfg.Storage))
 	if err != nil {
 		return fmt.Errorf("meshlens_query: %w", err)
 	}
@@ -75,6 +75,11 @@ func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
 	}()
 	e.set.Logger.Info("query API listening", zap.String("endpoint", ln.Addr().String()))
 	return nil
+}
+
+// Dependencies makes the collector start the storage extension first.
+func (e *queryExtension) Dependencies() []component.ID {
+	return []component.ID{storageext.IDOrDefault(e.cfg.Storage)}
 }
 
 func (e *queryExtension) Shutdown(ctx context.Context) error {

@@ -86,13 +86,18 @@ func (r *remoteWriteReceiver) consume(ctx context.Context, md pmetric.Metrics) e
 }
 
 func (r *remoteWriteReceiver) Start(ctx context.Context, host component.Host) error {
-	ln, err := r.cfg.ToListener(ctx)
+	srv := r.cfg.ServerConfig
+	// Remote write defines its own body encoding (snappy): the handler owns
+	// Content-Encoding so that it can answer 415 and 413 as Prometheus does.
+	// A non-nil empty list turns off confighttp's decompression.
+	srv.CompressionAlgorithms = []string{}
+	ln, err := srv.ToListener(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: listening on %s: %w", RemoteWriteTypeStr, r.cfg.NetAddr.Endpoint, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/write", r.handler)
-	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, mux)
+	r.server, err = srv.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, mux)
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)

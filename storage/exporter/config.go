@@ -14,7 +14,7 @@ import (
 // in the backend. Enabling `sending_queue` trades that for throughput.
 type Config struct {
 	// Storage names the meshlens_storage extension to write to; empty
-	// means the only one configured.
+	// means `meshlens_storage`.
 	Storage component.ID `mapstructure:"storage"`
 
 	Timeout exporterhelper.TimeoutConfig                             `mapstructure:",squash"`

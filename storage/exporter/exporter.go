@@ -44,7 +44,7 @@ type metricsScratch struct {
 }
 
 func (w *writer) start(_ context.Context, host component.Host) error {
-	b, err := storageext.FindBackend(host, w.cfg.Storage)
+	b, err := storageext.FindBackend(host, storageext.IDOrDefault(w.cfg.Storage))
 	if err != nil {
 		return fmt.Errorf("meshlens exporter: %w", err)
 	}

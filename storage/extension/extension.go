@@ -79,6 +79,17 @@ func (e *storageExtension) Backend() storage.Backend {
 	return e.backend
 }
 
+// DefaultID is the id components use when their `storage` key is empty.
+var DefaultID = component.NewID(Type)
+
+// IDOrDefault returns id, or DefaultID when id is empty.
+func IDOrDefault(id component.ID) component.ID {
+	if (id == component.ID{}) {
+		return DefaultID
+	}
+	return id
+}
+
 // FindBackend returns the backend of the meshlens_storage extension with the
 // given id from the host. An empty id picks the only meshlens_storage
 // extension there is. Components call it in Start, after extensions started.

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	"github.com/golang/snappy"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/prompb"
+)
+
+// buildBinary builds bin/meshlens into a temp dir once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "meshlens")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func remoteWrite(t *testing.T, addr string, ts []prompb.TimeSeries) {
+	t.Helper()
+	raw, err := proto.Marshal(&prompb.WriteRequest{Timeseries: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/write", bytes.NewReader(snappy.Encode(nil, raw)))
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "snappy")
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("remote write: %s: %s", resp.Status, msg)
+	}
+}
+
+// TestServeBinaryLifecycle runs the real binary: `version`, a bad config
+// that must fail naming the field, and a SIGTERM after remote-written data
+// was acknowledged, which must be there after a restart.
+func TestServeBinaryLifecycle(t *testing.T) {
+	bin := buildBinary(t)
+
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "meshlens ") {
+		t.Fatalf("meshlens version = %q, %v", out, err)
+	}
+
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte(strings.Replace(testConfig(dir, "127.0.0.1:1", "127.0.0.1:2"),
+		"lookback_delta: 5m", "lookback_delta: -5m", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "serve", "--config", bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "lookback_delta") {
+		t.Fatalf("bad config: err=%v, output does not name lookback_delta:\n%s", err, out)
+	}
+
+	queryAddr, rwAddr := freeAddr(t), freeAddr(t)
+	cfg := filepath.Join(dir, "ok.yaml")
+	if err := os.WriteFile(cfg, []byte(testConfig(filepath.Join(dir, "data"), queryAddr, rwAddr)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var series []prompb.TimeSeries
+	for i := range 100 {
+		series = append(series, prompb.TimeSeries{
+			Labels:  []prompb.Label{{Name: "__name__", Value: "lifecycle_total"}, {Name: "i", Value: fmt.Sprint(i)}},
+			Samples: []prompb.Sample{{Timestamp: now.UnixMilli(), Value: float64(i)}},
+		})
+	}
+
+	runServe(t, bin, cfg, queryAddr, func() { remoteWrite(t, rwAddr, series) })
+	runServe(t, bin, cfg, queryAddr, func() {
+		v, _, _, err := newAPI(t, queryAddr).Query(context.Background(), `count(lifecycle_total)`, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vec, ok := v.(model.Vector); !ok || len(vec) != 1 || vec[0].Value != 100 {
+			t.Fatalf("after restart count(lifecycle_total) = %v, want 100", v)
+		}
+	})
+}
+
+// runServe starts the binary, waits for its API, runs f, then sends
+// SIGTERM and expects a clean exit.
+func runServe(t *testing.T, bin, cfg, queryAddr string, f func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--config", cfg)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	waitFor(t, "meshlens serve (binary)", 60*time.Second, func() error {
+		select {
+		case <-exited:
+			t.Fatalf("meshlens serve exited early: %v\n%s", waitErr, logs.String())
+		default:
+		}
+		return httpOK("http://" + queryAddr + "/api/v1/status/buildinfo")
+	})
+	f()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("meshlens serve exited with %v after SIGTERM:\n%s", waitErr, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("meshlens serve did not stop within 30s of SIGTERM:\n%s", logs.String())
+	}
+}
+
+func testConfig(dataDir, queryAddr, rwAddr string) string {
+	return fmt.Sprintf(`
+extensions:
+  meshlens_storage: {embedded: {path: %q}}
+  meshlens_query: {endpoint: %q, lookback_delta: 5m}
+receivers:
+  prometheus_remote_write: {endpoint: %q}
+exporters:
+  meshlens: {}
+service:
+  extensions: [meshlens_storage, meshlens_query]
+  pipelines:
+    metrics: {receivers: [prometheus_remote_write], exporters: [meshlens]}
+  telemetry: {metrics: {level: none}}
+`, dataDir, queryAddr, rwAddr)
+}
