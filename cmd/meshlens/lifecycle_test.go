@@ -33,6 +33,15 @@ func buildBinary(t *testing.T) string {
 
 func remoteWrite(t *testing.T, addr string, ts []prompb.TimeSeries) {
 	t.Helper()
+	if code, msg := postRemoteWrite(t, addr, ts); code != http.StatusNoContent {
+		t.Fatalf("remote write: %d: %s", code, msg)
+	}
+}
+
+// postRemoteWrite sends one remote-write 1.0 request and returns the status
+// and body.
+func postRemoteWrite(t *testing.T, addr string, ts []prompb.TimeSeries) (int, string) {
+	t.Helper()
 	raw, err := proto.Marshal(&prompb.WriteRequest{Timeseries: ts})
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +55,8 @@ func remoteWrite(t *testing.T, addr string, ts []prompb.TimeSeries) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		msg, _ := io.ReadAll(resp.Body)
-		t.Fatalf("remote write: %s: %s", resp.Status, msg)
-	}
+	msg, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(msg)
 }
 
 // TestServeBinaryLifecycle runs the real binary: `version`, a bad config
@@ -88,7 +95,16 @@ func TestServeBinaryLifecycle(t *testing.T) {
 		})
 	}
 
-	runServe(t, bin, cfg, queryAddr, func() { remoteWrite(t, rwAddr, series) })
+	runServe(t, bin, cfg, queryAddr, func() {
+		remoteWrite(t, rwAddr, series)
+		// Older samples are refused by the TSDB: that is permanent, so the
+		// sender must get a 400 (not a 5xx it would retry forever).
+		old := []prompb.TimeSeries{{Labels: series[0].Labels,
+			Samples: []prompb.Sample{{Timestamp: now.Add(-time.Hour).UnixMilli(), Value: 1}}}}
+		if code, msg := postRemoteWrite(t, rwAddr, old); code != http.StatusBadRequest || !strings.Contains(msg, "out of") {
+			t.Errorf("out-of-order write answered %d %q, want 400 naming the out-of-order sample", code, msg)
+		}
+	})
 	runServe(t, bin, cfg, queryAddr, func() {
 		v, _, _, err := newAPI(t, queryAddr).Query(context.Background(), `count(lifecycle_total)`, now)
 		if err != nil {
@@ -147,6 +163,6 @@ service:
   extensions: [meshlens_storage, meshlens_query]
   pipelines:
     metrics: {receivers: [prometheus_remote_write], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}}
+  telemetry: {metrics: {level: none}, logs: {level: warn}}
 `, dataDir, queryAddr, rwAddr)
 }

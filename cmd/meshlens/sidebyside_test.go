@@ -53,7 +53,7 @@ service:
   extensions: [meshlens_storage, meshlens_query]
   pipelines:
     metrics: {receivers: [prometheus_scrape, prometheus_remote_write], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}}
+  telemetry: {metrics: {level: none}, logs: {level: warn}}
 `, t.TempDir(), queryAddr, targetHost, rwAddr), queryAddr)
 
 	promAddr := startPrometheus(t, fmt.Sprintf(`
@@ -70,24 +70,25 @@ remote_write:
 	prom, ml := newAPI(t, promAddr), newAPI(t, queryAddr)
 	ctx := context.Background()
 
-	// Wait until both have 12 s of both jobs before T.
+	// Wait until both have 16 s of both jobs before T: the widest query
+	// below looks back 6s (range) + 3s (offset) + 5s (window).
 	var at time.Time
-	waitFor(t, "12s of data in both servers", 90*time.Second, func() error {
+	waitFor(t, "16s of data in both servers", 90*time.Second, func() error {
 		at = time.Now().Add(-2 * time.Second).Truncate(time.Second)
 		for _, c := range []struct {
 			api v1.API
 			q   string
 		}{
-			{prom, `count_over_time(up{job="istio"}[12s])`},
-			{ml, `count_over_time(up{job="istio"}[12s])`},
-			{ml, `count_over_time(up{job="ml"}[12s])`},
+			{prom, `count_over_time(up{job="istio"}[16s])`},
+			{ml, `count_over_time(up{job="istio"}[16s])`},
+			{ml, `count_over_time(up{job="ml"}[16s])`},
 		} {
 			v, _, _, err := c.api.Query(ctx, c.q, at)
 			if err != nil {
 				return err
 			}
 			vec, _ := v.(model.Vector)
-			if len(vec) != 1 || vec[0].Value < 11 {
+			if len(vec) != 1 || vec[0].Value < 15 {
 				return fmt.Errorf("%s = %v", c.q, v)
 			}
 		}

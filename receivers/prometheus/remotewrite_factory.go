@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
@@ -63,6 +65,9 @@ func createRemoteWrite(_ context.Context, set receiver.Settings, cfg component.C
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)
 	}
+	if err := registerRemoteWriteMetrics(set.TelemetrySettings.MeterProvider.Meter(set.ID.String()), r.handler); err != nil {
+		return nil, fmt.Errorf("%s: registering metrics: %w", RemoteWriteTypeStr, err)
+	}
 	return r, nil
 }
 
@@ -78,10 +83,21 @@ type remoteWriteReceiver struct {
 
 // consume hands one decoded request to the pipeline and records it in the
 // collector's own receiver metrics (accepted / refused points).
+// Errors are classified for the sender: permanent ones (e.g. samples the
+// TSDB refuses as out of order) are answered 400 so Prometheus does not
+// retry them forever; a full queue is answered 503 so it backs off.
 func (r *remoteWriteReceiver) consume(ctx context.Context, md pmetric.Metrics) error {
 	ctx = r.obs.StartMetricsOp(ctx)
 	err := r.next.ConsumeMetrics(ctx, md)
 	r.obs.EndMetricsOp(ctx, "prometheus_remote_write", md.DataPointCount(), err)
+	switch {
+	case err == nil:
+		return nil
+	case consumererror.IsPermanent(err):
+		return remotewrite.Permanent(err)
+	case errors.Is(err, exporterhelper.ErrQueueIsFull):
+		return remotewrite.Retryable(err)
+	}
 	return err
 }
 
