@@ -70,6 +70,11 @@ func TestServeBinaryLifecycle(t *testing.T) {
 		t.Fatalf("meshlens version = %q, %v", out, err)
 	}
 
+	// The built-in config (no --config) is valid as shipped.
+	if out, err := exec.Command(bin, "serve", "validate").CombinedOutput(); err != nil {
+		t.Fatalf("meshlens serve validate (built-in config): %v\n%s", err, out)
+	}
+
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte(strings.Replace(testConfig(dir, "127.0.0.1:1", "127.0.0.1:2"),
