@@ -7,8 +7,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
-	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
 	queryext "github.com/meshlens/meshlens/query/queryext"
+	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
 	mlexporter "github.com/meshlens/meshlens/storage/exporter"
 	storageext "github.com/meshlens/meshlens/storage/extension"
 )

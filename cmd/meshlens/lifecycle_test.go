@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	"github.com/golang/snappy"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // buildBinary builds bin/meshlens into a temp dir once per test run.
@@ -86,7 +87,7 @@ func TestServeBinaryLifecycle(t *testing.T) {
 		t.Fatalf("bad config: err=%v, output does not name lookback_delta:\n%s", err, out)
 	}
 
-	queryAddr, rwAddr := freeAddr(t), freeAddr(t)
+	queryAddr, rwAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	cfg := filepath.Join(dir, "ok.yaml")
 	if err := os.WriteFile(cfg, []byte(testConfig(filepath.Join(dir, "data"), queryAddr, rwAddr)), 0o644); err != nil {
 		t.Fatal(err)
@@ -125,33 +126,12 @@ func TestServeBinaryLifecycle(t *testing.T) {
 // SIGTERM and expects a clean exit.
 func runServe(t *testing.T, bin, cfg, queryAddr string, f func()) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--config", cfg)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	waitFor(t, "meshlens serve (binary)", 60*time.Second, func() error {
-		select {
-		case <-exited:
-			t.Fatalf("meshlens serve exited early: %v\n%s", waitErr, logs.String())
-		default:
-		}
-		return httpOK("http://" + queryAddr + "/api/v1/status/buildinfo")
-	})
+	p := testutil.StartProcess(t, func() error {
+		return testutil.HTTPOK("http://" + queryAddr + "/api/v1/status/buildinfo")
+	}, bin, "serve", "--config", cfg)
 	f()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("meshlens serve exited with %v after SIGTERM:\n%s", waitErr, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("meshlens serve did not stop within 30s of SIGTERM:\n%s", logs.String())
+	if err := p.Stop(t); err != nil {
+		t.Fatalf("meshlens serve exited with %v after SIGTERM:\n%s", err, p.Logs())
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/meshlens/meshlens/internal/istiotest"
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // TestSideBySideWithPrometheus runs a real Prometheus server and meshlens
@@ -33,7 +34,7 @@ func TestSideBySideWithPrometheus(t *testing.T) {
 	defer target.Close()
 	targetHost := strings.TrimPrefix(target.URL, "http://")
 
-	queryAddr, rwAddr := freeAddr(t), freeAddr(t)
+	queryAddr, rwAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	startMeshlens(t, fmt.Sprintf(`
 extensions:
   meshlens_storage: {embedded: {path: %q}}
@@ -56,7 +57,7 @@ service:
   telemetry: {metrics: {level: none}, logs: {level: warn}}
 `, t.TempDir(), queryAddr, targetHost, rwAddr), queryAddr)
 
-	promAddr := startPrometheus(t, fmt.Sprintf(`
+	promAddr := testutil.StartPrometheus(t, fmt.Sprintf(`
 global: {scrape_interval: 1s, scrape_timeout: 1s}
 scrape_configs:
   - job_name: istio
@@ -73,7 +74,7 @@ remote_write:
 	// Wait until both have 16 s of both jobs before T: the widest query
 	// below looks back 6s (range) + 3s (offset) + 5s (window).
 	var at time.Time
-	waitFor(t, "16s of data in both servers", 90*time.Second, func() error {
+	testutil.WaitFor(t, "16s of data in both servers", 90*time.Second, func() error {
 		at = time.Now().Add(-2 * time.Second).Truncate(time.Second)
 		for _, c := range []struct {
 			api v1.API

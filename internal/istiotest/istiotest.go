@@ -28,10 +28,10 @@ var Origin = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // Edge is one caller→callee pair with a response code and its request rate.
 type Edge struct {
 	Source, SourceVersion, Dest, DestVersion string
-	Code                                      int
-	Flags                                     string
-	RPS                                       int     // requests per second
-	MedianMillis                              float64 // latency scale of the distribution
+	Code                                     int
+	Flags                                    string
+	RPS                                      int     // requests per second
+	MedianMillis                             float64 // latency scale of the distribution
 }
 
 // Mesh is a set of edges, as reported by both sides (reporter source and

@@ -19,6 +19,7 @@ import (
 	_ "github.com/spf13/cobra"
 	_ "go.opentelemetry.io/collector/component"
 	_ "go.opentelemetry.io/collector/component/componenttest"
+	_ "go.opentelemetry.io/collector/config/confighttp"
 	_ "go.opentelemetry.io/collector/confmap/provider/envprovider"
 	_ "go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	_ "go.opentelemetry.io/collector/confmap/provider/yamlprovider"
@@ -32,6 +33,5 @@ import (
 	_ "go.opentelemetry.io/collector/receiver"
 	_ "go.opentelemetry.io/collector/receiver/receiverhelper"
 	_ "go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
-	_ "go.opentelemetry.io/collector/config/confighttp"
 	_ "go.uber.org/zap"
 )

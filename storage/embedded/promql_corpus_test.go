@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	promstorage "github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/promql/promqltest"
+	promstorage "github.com/prometheus/prometheus/storage"
 )
 
 // skippedCorpusFiles lists the PromQL test files of Prometheus' corpus that

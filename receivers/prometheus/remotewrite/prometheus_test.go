@@ -1,15 +1,9 @@
 package remotewrite
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
 
+	"github.com/meshlens/meshlens/internal/testutil"
 	"github.com/meshlens/meshlens/storage"
 )
 
@@ -44,13 +39,6 @@ mesh_temperature 21.5
 // that Prometheus sends staleness markers. Rows and metadata must be what
 // Prometheus scraped.
 func TestRealPrometheus(t *testing.T) {
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Skip("prometheus binary not installed")
-	}
-	if testing.Short() {
-		t.Skip("starts a Prometheus server")
-	}
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		fmt.Fprint(w, exposition)
@@ -60,8 +48,7 @@ func TestRealPrometheus(t *testing.T) {
 	intake := httptest.NewServer(h)
 	defer intake.Close()
 
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 500ms}
+	testutil.StartPrometheus(t, fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 500ms}
 scrape_configs:
   - job_name: mesh
     static_configs: [{targets: [%q]}]
@@ -69,26 +56,7 @@ remote_write:
   - url: %s/api/v1/write
     queue_config: {batch_send_deadline: 100ms, min_backoff: 50ms, max_backoff: 100ms}
     metadata_config: {send: true, send_interval: 1s}
-`, target.Listener.Addr().String(), intake.URL)
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var logs bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+freeAddr(t))
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", logs.String())
-		}
-	}()
+`, target.Listener.Addr().String(), intake.URL))
 
 	instance := target.Listener.Addr().String()
 	series := func(name string, kv ...string) labels.Labels {
@@ -123,19 +91,19 @@ remote_write:
 		}
 		meta = append(meta, m...)
 	}
-	poll(t, 20*time.Second, "scraped series and metadata", func() bool {
+	testutil.WaitFor(t, "scraped series and metadata", 20*time.Second, func() error {
 		collect()
 		for k := range want {
 			if len(seen[k]) == 0 {
-				return false
+				return fmt.Errorf("no sample yet for %s", k)
 			}
 		}
 		for _, m := range wantMeta {
 			if !slices.Contains(meta, m) {
-				return false
+				return fmt.Errorf("no metadata yet for %+v", m)
 			}
 		}
-		return true
+		return nil
 	})
 	for k, v := range want {
 		if got := seen[k][0]; got != v {
@@ -144,41 +112,19 @@ remote_write:
 	}
 
 	target.Close() // the next scrape fails: Prometheus marks every series stale
-	poll(t, 20*time.Second, "staleness markers", func() bool {
+	testutil.WaitFor(t, "staleness markers", 20*time.Second, func() error {
 		collect()
 		for k := range want {
 			if k == series("up").String() {
 				continue // up becomes 0, it is not marked stale
 			}
 			if vs := seen[k]; !value.IsStaleNaN(vs[len(vs)-1]) {
-				return false
+				return fmt.Errorf("%s not marked stale yet", k)
 			}
 		}
-		return true
+		return nil
 	})
 	if st := h.Stats(); st.SamplesRejected != 0 || st.SamplesAccepted == 0 {
 		t.Errorf("stats %+v", st)
 	}
-}
-
-// poll calls done until it reports true, failing the test after timeout.
-func poll(t *testing.T, timeout time.Duration, what string, done func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
