@@ -21,6 +21,8 @@ type Reporter struct {
 // Durations are in microseconds (Envoy logs milliseconds; microseconds keep
 // gRPC ALS precision). A negative duration means Envoy logged "-" (unknown).
 // ResponseCode is 0 for TCP records and for requests that got no response.
+// String fields are "" where Envoy logged "-" or null. Method, Path and
+// Protocol are "" for TCP records.
 type AccessLog struct {
 	Start                 time.Time
 	DurationMicros        int64
@@ -49,12 +51,16 @@ type AccessLog struct {
 	TraceID               string
 
 	Reporter Reporter
-	// SourceService and DestinationService are derived at ingest from the
-	// reporter and the upstream cluster name; "unknown" when not derivable.
-	SourceService      string
-	SourceVersion      string
-	DestinationService string
-	DestinationVersion string
+	// The source and destination are derived at ingest from the reporter
+	// and the upstream cluster name (receivers/envoyaccesslog/cluster);
+	// Service is the short service name ("reviews"), "unknown" when it
+	// cannot be derived. Version is the subset/version, "" when unknown.
+	SourceService        string
+	SourceNamespace      string
+	SourceVersion        string
+	DestinationService   string
+	DestinationNamespace string
+	DestinationVersion   string
 }
 
 // AccessLogWriter stores access-log records. It takes no ownership of the

@@ -30,17 +30,17 @@ func parseTimeParam(r *http.Request, name string, def time.Time) (time.Time, err
 	if val == "" {
 		return def, nil
 	}
-	t, err := parseTime(val)
+	t, err := ParseTime(val)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("invalid time value for '%s': %w", name, err)
 	}
 	return t, nil
 }
 
-// parseTime accepts Unix seconds as a float (rounded to milliseconds) or
+// ParseTime accepts Unix seconds as a float (rounded to milliseconds) or
 // RFC 3339, as Prometheus. Unlike Prometheus it rejects non-finite floats
 // and floats outside [minTime, maxTime], which would overflow int64.
-func parseTime(s string) (time.Time, error) {
+func ParseTime(s string) (time.Time, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		if math.IsNaN(f) || f < float64(minTime.Unix()) || f > float64(maxTime.Unix()) {
 			return time.Time{}, fmt.Errorf("cannot parse %q to a valid timestamp", s)
@@ -62,9 +62,9 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot parse %q to a valid timestamp", s)
 }
 
-// parseDuration accepts float seconds or a Prometheus duration ("1h30m",
+// ParseDuration accepts float seconds or a Prometheus duration ("1h30m",
 // "5m", "1d"), as Prometheus.
-func parseDuration(s string) (time.Duration, error) {
+func ParseDuration(s string) (time.Duration, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		ns := f * float64(time.Second)
 		// float64(math.MaxInt64) is 2^63, which int64 cannot hold, and NaN

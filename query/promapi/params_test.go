@@ -30,9 +30,9 @@ func TestParseTime(t *testing.T) {
 		{in: "1e300", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := parseTime(tt.in)
+		got, err := ParseTime(tt.in)
 		if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
-			t.Errorf("parseTime(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("ParseTime(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
@@ -57,9 +57,9 @@ func TestParseDuration(t *testing.T) {
 		{in: "", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := parseDuration(tt.in)
+		got, err := ParseDuration(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseDuration(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
@@ -71,21 +71,21 @@ func FuzzParseTime(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTime(s)
+		got, err := ParseTime(s)
 		if err != nil {
 			return
 		}
 		if got.Before(minTime) || got.After(maxTime) {
 			// RFC 3339 allows years 0-9999, all within bounds.
-			t.Fatalf("parseTime(%q) = %v, outside [minTime, maxTime]", s, got)
+			t.Fatalf("ParseTime(%q) = %v, outside [minTime, maxTime]", s, got)
 		}
 		ms := got.UnixMilli()
 		if math.Abs(float64(ms)) > 1<<50 || got.Nanosecond()%int(time.Millisecond) != 0 {
 			return // float seconds cannot carry it exactly
 		}
-		again, err := parseTime(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64))
+		again, err := ParseTime(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64))
 		if err != nil || again.UnixMilli() != ms {
-			t.Fatalf("parseTime(%q) = %v; as float seconds it parses to %v, %v", s, got, again, err)
+			t.Fatalf("ParseTime(%q) = %v; as float seconds it parses to %v, %v", s, got, again, err)
 		}
 	})
 }
@@ -97,13 +97,13 @@ func FuzzParseDuration(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseDuration(s)
+		d, err := ParseDuration(s)
 		if err != nil || d < 0 || d%time.Millisecond != 0 || d > 1<<50 {
 			return
 		}
-		again, err := parseDuration(strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
+		again, err := ParseDuration(strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
 		if err != nil || again != d {
-			t.Fatalf("parseDuration(%q) = %v; as float seconds it parses to %v, %v", s, d, again, err)
+			t.Fatalf("ParseDuration(%q) = %v; as float seconds it parses to %v, %v", s, d, again, err)
 		}
 	})
 }

@@ -40,18 +40,18 @@ func (a *API) queryRange(r *http.Request) result {
 	if err != nil {
 		return errResult(invalidParam(err, "limit"))
 	}
-	start, err := parseTime(r.FormValue("start"))
+	start, err := ParseTime(r.FormValue("start"))
 	if err != nil {
 		return errResult(invalidParam(err, "start"))
 	}
-	end, err := parseTime(r.FormValue("end"))
+	end, err := ParseTime(r.FormValue("end"))
 	if err != nil {
 		return errResult(invalidParam(err, "end"))
 	}
 	if end.Before(start) {
 		return errResult(invalidParam(errors.New("end timestamp must not be before start time"), "end"))
 	}
-	step, err := parseDuration(r.FormValue("step"))
+	step, err := ParseDuration(r.FormValue("step"))
 	if err != nil {
 		return errResult(invalidParam(err, "step"))
 	}
@@ -128,7 +128,7 @@ func queryTimeout(r *http.Request) (time.Duration, *apiError) {
 	if v == "" {
 		return 0, nil
 	}
-	timeout, err := parseDuration(v)
+	timeout, err := ParseDuration(v)
 	if err != nil {
 		return 0, invalidParam(err, "timeout")
 	}
@@ -143,7 +143,7 @@ func queryTimeout(r *http.Request) (time.Duration, *apiError) {
 func queryOpts(r *http.Request) (promql.QueryOpts, error) {
 	var lookback time.Duration
 	if v := r.FormValue("lookback_delta"); v != "" {
-		d, err := parseDuration(v)
+		d, err := ParseDuration(v)
 		if err != nil {
 			return nil, fmt.Errorf("error parsing lookback delta duration: %w", err)
 		}

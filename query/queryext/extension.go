@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/meshlens/meshlens/internal/logbridge"
+	"github.com/meshlens/meshlens/query/meshapi"
 	"github.com/meshlens/meshlens/query/promapi"
 	"github.com/meshlens/meshlens/storage"
 	storageext "github.com/meshlens/meshlens/storage/extension"
@@ -56,6 +57,7 @@ func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
 	}
 	mux := http.NewServeMux()
 	e.api.Register(mux)
+	meshapi.New(backend, logbridge.Slog(e.set.Logger)).Register(mux)
 
 	ln, err := e.cfg.ToListener(ctx)
 	if err != nil {

@@ -27,7 +27,8 @@ const TypeStr = "meshlens"
 // NewFactory returns the meshlens exporter factory.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(component.MustNewType(TypeStr), createDefaultConfig,
-		exporter.WithMetrics(createMetrics, component.StabilityLevelDevelopment))
+		exporter.WithMetrics(createMetrics, component.StabilityLevelDevelopment),
+		exporter.WithLogs(createLogs, component.StabilityLevelDevelopment))
 }
 
 // writer is shared by the signal-specific exporters of one component: it
@@ -52,16 +53,31 @@ func (w *writer) start(_ context.Context, host component.Host) error {
 	return nil
 }
 
-func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
-	c := cfg.(*Config)
-	w := &writer{cfg: c}
+func newWriter(cfg component.Config) *writer {
+	w := &writer{cfg: cfg.(*Config)}
 	w.pool.New = func() any { return &metricsScratch{} }
-	return exporterhelper.NewMetrics(ctx, set, cfg, w.pushMetrics,
+	return w
+}
+
+// options are the exporterhelper settings every signal shares.
+func (w *writer) options() []exporterhelper.Option {
+	return []exporterhelper.Option{
 		exporterhelper.WithStart(w.start),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-		exporterhelper.WithTimeout(c.Timeout),
-		exporterhelper.WithQueue(c.Queue),
-		exporterhelper.WithRetry(c.Retry))
+		exporterhelper.WithTimeout(w.cfg.Timeout),
+		exporterhelper.WithQueue(w.cfg.Queue),
+		exporterhelper.WithRetry(w.cfg.Retry),
+	}
+}
+
+func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	w := newWriter(cfg)
+	return exporterhelper.NewMetrics(ctx, set, cfg, w.pushMetrics, w.options()...)
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	w := newWriter(cfg)
+	return exporterhelper.NewLogs(ctx, set, cfg, w.pushLogs, w.options()...)
 }
 
 // pushMetrics converts and appends one batch. Conversion problems and
