@@ -5,9 +5,11 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	queryext "github.com/meshlens/meshlens/query/queryext"
+	"github.com/meshlens/meshlens/receivers/envoyaccesslog"
 	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
 	mlexporter "github.com/meshlens/meshlens/storage/exporter"
 	storageext "github.com/meshlens/meshlens/storage/extension"
@@ -20,6 +22,8 @@ func components() (otelcol.Factories, error) {
 	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		promreceiver.NewScrapeFactory(),
 		promreceiver.NewRemoteWriteFactory(),
+		otlpreceiver.NewFactory(),
+		envoyaccesslog.NewFactory(),
 	); err != nil {
 		return f, err
 	}

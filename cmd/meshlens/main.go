@@ -1,5 +1,6 @@
 // Command meshlens is the meshlens binary: `serve` runs the collector
-// distribution (receivers, storage, query API), `version` prints the version.
+// distribution (receivers, storage, query API), `stat` prints RED from a
+// running server, `version` prints the version.
 package main
 
 import (
@@ -25,7 +26,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServeCommand(), &cobra.Command{
+	root.AddCommand(newServeCommand(), newStatCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the meshlens version",
 		Args:  cobra.NoArgs,
