@@ -52,7 +52,7 @@ type AccessLog struct {
 
 	Reporter Reporter
 	// The source and destination are derived at ingest from the reporter
-	// and the upstream cluster name (receivers/envoyaccesslog/cluster);
+	// and the upstream cluster name (storage/cluster);
 	// Service is the short service name ("reviews"), "unknown" when it
 	// cannot be derived. Version is the subset/version, "" when unknown.
 	SourceService        string

@@ -5,14 +5,17 @@ import (
 	"time"
 )
 
-// Edge names one caller→callee pair. Empty source fields mean the caller is
-// unknown (not in the mesh or not instrumented).
+// Edge names one caller→callee pair. Empty source fields (or the service
+// "unknown") mean the caller is unknown (not in the mesh or not
+// instrumented). Namespaces are "" where unknown or not Kubernetes.
 type Edge struct {
-	SourceService      string
-	SourceVersion      string
-	DestinationService string
-	DestinationVersion string
-	Protocol           string
+	SourceService        string
+	SourceNamespace      string
+	SourceVersion        string
+	DestinationService   string
+	DestinationNamespace string
+	DestinationVersion   string
+	Protocol             string
 }
 
 // RED is request rate, errors and duration over a window. Rate is per
@@ -39,7 +42,7 @@ type REDQuery struct {
 }
 
 // REDRow is one group of a RED answer. For By=="service" only
-// Edge.DestinationService is set.
+// Edge.DestinationService and Edge.DestinationNamespace are set.
 type REDRow struct {
 	Edge    Edge
 	RED     RED

@@ -109,3 +109,12 @@ func StartPrometheus(t testing.TB, config string) string {
 		"--web.listen-address="+addr, "--log.level=warn")
 	return addr
 }
+
+// Kill sends SIGKILL, as a crash would, and waits for the process to end.
+func (p *Process) Kill() error {
+	if err := p.cmd.Process.Kill(); err != nil {
+		return err
+	}
+	<-p.exited
+	return nil
+}

@@ -24,6 +24,7 @@ const Prefix = "/api/meshlens/v1/"
 type API struct {
 	logs   storage.AccessLogReader
 	red    storage.REDReader
+	dead   storage.DeadLetterReader
 	logger *slog.Logger
 }
 
@@ -35,6 +36,7 @@ func New(backend any, logger *slog.Logger) *API {
 	a := &API{logger: logger}
 	a.logs, _ = backend.(storage.AccessLogReader)
 	a.red, _ = backend.(storage.REDReader)
+	a.dead, _ = backend.(storage.DeadLetterReader)
 	return a
 }
 
@@ -43,6 +45,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"logs", a.handle(a.logsHandler))
 	mux.HandleFunc("GET "+Prefix+"red", a.handle(a.redHandler))
 	mux.HandleFunc("GET "+Prefix+"requests/{id}", a.handle(a.requestHandler))
+	mux.HandleFunc("GET "+Prefix+"deadletters", a.handle(a.deadLettersHandler))
 }
 
 // handle adapts an endpoint that returns its data or an error.

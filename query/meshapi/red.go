@@ -83,7 +83,7 @@ func redQuery(r *http.Request, now time.Time) (storage.REDQuery, error) {
 func toREDRow(row storage.REDRow, edge bool) REDRow {
 	e, red := row.Edge, row.RED
 	out := REDRow{
-		Destination: Workload{Service: e.DestinationService, Version: e.DestinationVersion},
+		Destination: Workload{Service: e.DestinationService, Namespace: e.DestinationNamespace, Version: e.DestinationVersion},
 		Protocol:    e.Protocol, Requests: red.Requests, Rate: red.Rate, Errors: red.Errors,
 		ErrorRatio: red.ErrorRatio, ClientErrors: red.ClientErrors, P50: red.P50, P90: red.P90, P99: red.P99,
 		RelativeError: red.RelativeError, BytesIn: red.BytesIn, BytesOut: red.BytesOut, Sources: row.Sources,
@@ -92,7 +92,7 @@ func toREDRow(row storage.REDRow, edge bool) REDRow {
 		out.ClientErrorRatio = float64(red.ClientErrors) / float64(red.Requests)
 	}
 	if edge {
-		out.Source = &Workload{Service: e.SourceService, Version: e.SourceVersion}
+		out.Source = &Workload{Service: e.SourceService, Namespace: e.SourceNamespace, Version: e.SourceVersion}
 	}
 	return out
 }

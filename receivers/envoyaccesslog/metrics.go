@@ -17,9 +17,15 @@ func registerMetrics(set receiver.Settings, r *accessLogReceiver) error {
 	if err != nil {
 		return err
 	}
+	refused, err := m.Int64ObservableCounter("meshlens_accesslog_refused_batches",
+		metric.WithDescription("Batches the pipeline refused permanently (e.g. records older than retention)."))
+	if err != nil {
+		return err
+	}
 	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(rejected, r.rejected.Load())
+		o.ObserveInt64(refused, r.refused.Load())
 		return nil
-	}, rejected)
+	}, rejected, refused)
 	return err
 }

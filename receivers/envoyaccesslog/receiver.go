@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
@@ -35,6 +36,7 @@ type accessLogReceiver struct {
 	done  chan struct{}
 
 	rejected atomic.Int64 // records dead-lettered by this receiver
+	refused  atomic.Int64 // batches the pipeline refused permanently
 }
 
 func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*accessLogReceiver, error) {
@@ -60,6 +62,14 @@ func (r *accessLogReceiver) consume(ctx context.Context, recs []storage.AccessLo
 	ctx = r.obs.StartLogsOp(ctx)
 	err := r.next.ConsumeLogs(ctx, ld)
 	r.obs.EndLogsOp(ctx, TypeStr, len(recs), err)
+	if consumererror.IsPermanent(err) {
+		// The pipeline stored what it could and refused the rest for good
+		// (e.g. records older than retention): retrying cannot help, and
+		// would stall the input, so the batch is done.
+		r.set.Logger.Warn("access-log records refused by the pipeline", zap.Error(err))
+		r.refused.Add(1)
+		return nil
+	}
 	return err
 }
 
@@ -101,7 +111,9 @@ func (r *accessLogReceiver) startGRPC(ctx context.Context, host component.Host, 
 	}
 	als.NewServer(func(ctx context.Context, recs []storage.AccessLog) error {
 		return r.consume(ctx, recs, nil)
-	}, logbridge.Slog(r.set.Logger)).Register(r.grpc)
+	}, logbridge.Slog(r.set.Logger), als.WithDeadLetter(func(ctx context.Context, dls []storage.DeadLetter) error {
+		return r.consume(ctx, nil, dls)
+	})).Register(r.grpc)
 	r.done = make(chan struct{})
 	go func() {
 		defer close(r.done)

@@ -1,5 +1,7 @@
 // Package embedded is meshlens' default single-machine backend: a Prometheus
-// TSDB for samples (with its WAL and retention) under <path>/tsdb.
+// TSDB for samples (with its WAL and retention) under <path>/tsdb, and a
+// DuckDB database <path>/meshlens.duckdb for access logs (one table per UTC
+// day, see partitions.go) and dead letters.
 package embedded
 
 import (
@@ -17,8 +19,9 @@ import (
 
 // Backend is the embedded storage backend. It is safe for concurrent use.
 type Backend struct {
-	db *tsdb.DB
-	md metadataCache
+	db   *tsdb.DB
+	md   metadataCache
+	duck *duckStore
 }
 
 var (
@@ -26,8 +29,9 @@ var (
 	_ storage.MetadataStore = (*Backend)(nil)
 )
 
-// Open opens (or creates) the backend at cfg.Path, replaying the TSDB WAL so
-// that every sample acknowledged before a crash is visible again.
+// Open opens (or creates) the backend at cfg.Path, replaying the TSDB's and
+// DuckDB's WALs so that everything acknowledged before a crash is visible
+// again, and starts DuckDB's retention loop.
 func Open(cfg Config, logger *slog.Logger) (*Backend, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -46,7 +50,13 @@ func Open(cfg Config, logger *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: opening TSDB at %s: %w", dir, err)
 	}
-	return &Backend{db: db}, nil
+	duck, err := openDuck(cfg.Path, cfg.retention())
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	duck.startRetention(cfg.retentionCheckInterval(), logger.With("component", "duckdb"))
+	return &Backend{db: db, duck: duck}, nil
 }
 
 // Storage exposes the TSDB as a Prometheus storage.Storage, for engines and
@@ -58,12 +68,16 @@ func (b *Backend) Querier(mint, maxt int64) (promstorage.Querier, error) {
 	return b.db.Querier(mint, maxt)
 }
 
-// Close flushes the head's WAL and closes the TSDB.
+// Close stops retention, then closes DuckDB (checkpointing its WAL) and the
+// TSDB (flushing the head's WAL).
 func (b *Backend) Close() error {
+	b.duck.stopRetention()
+	<-b.duck.retentionDone
+	duckErr := b.duck.close()
 	if err := b.db.Close(); err != nil {
 		return fmt.Errorf("embedded: closing TSDB: %w", err)
 	}
-	return nil
+	return duckErr
 }
 
 // UpdateMetadata implements storage.MetadataStore.

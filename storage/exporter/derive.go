@@ -2,7 +2,7 @@ package exporter
 
 import (
 	"github.com/meshlens/meshlens/storage"
-	"github.com/meshlens/meshlens/receivers/envoyaccesslog/cluster" // TODO(move to storage/cluster)
+	"github.com/meshlens/meshlens/storage/cluster"
 )
 
 // deriveAccessLog fills the derived columns of access logs that arrive

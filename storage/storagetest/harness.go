@@ -19,4 +19,7 @@ type Harness struct {
 	// Reopen closes b and opens a backend on the same data, as after a
 	// restart. Nil skips the durability checks, and the suite says so.
 	Reopen func(t *testing.T, b storage.Backend) storage.Backend
+	// REDCorpusRows is the size of RunAccessLogs' generated RED corpus;
+	// 0 means DefaultREDCorpusRows. Backends that can take it run ≥ 1M.
+	REDCorpusRows int
 }

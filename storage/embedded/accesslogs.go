@@ -1,0 +1,111 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/meshlens/meshlens/storage"
+)
+
+var (
+	_ storage.AccessLogWriter = (*Backend)(nil)
+	_ storage.AccessLogReader = (*Backend)(nil)
+)
+
+// maxFutureSkew bounds how far ahead of the clock a record may start: a
+// record further ahead is a clock or parse error, and storing it would
+// create a day table that retention keeps for years.
+const maxFutureSkew = 24 * time.Hour
+
+// WriteAccessLogs implements storage.AccessLogWriter.
+//
+// Each record goes to the day table of its Start's UTC day, with Start
+// truncated to microseconds. The whole call is one DuckDB transaction, so
+// it stores all accepted rows or none; concurrent callers are serialized.
+// A nil error means the rows are durable: DuckDB has fsynced its WAL (see
+// duckStore.tx), so they survive a crash of meshlens or of the machine.
+//
+// An exact replay of stored rows stores nothing new (see appendTable.write),
+// so callers may retry a failed batch whole.
+//
+// Records that start before now−Retention (retention would drop them) or
+// more than a day in the future are not stored; they are reported in a
+// *storage.RejectedError after the rest of the batch is stored.
+func (b *Backend) WriteAccessLogs(ctx context.Context, rows []storage.AccessLog) error {
+	s := b.duck
+	now := s.now()
+	oldest, newest := now.Add(-s.retention), now.Add(maxFutureSkew)
+	rej := &storage.RejectedError{Signal: "access_logs"}
+	keep := rows
+	if slices.ContainsFunc(rows, func(r storage.AccessLog) bool { return r.Start.Before(oldest) || r.Start.After(newest) }) {
+		keep = make([]storage.AccessLog, 0, len(rows))
+		for _, r := range rows {
+			if r.Start.Before(oldest) || r.Start.After(newest) {
+				rej.Rejected++
+				if len(rej.Examples) < maxReportedRejects {
+					rej.Examples = append(rej.Examples, fmt.Sprintf("request %q at %s: outside [%s, %s]",
+						r.RequestID, r.Start.UTC().Format(time.RFC3339Nano), oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)))
+				}
+				continue
+			}
+			keep = append(keep, r)
+		}
+	}
+	if len(keep) > 0 {
+		if err := b.writeAccessLogDays(ctx, keep); err != nil {
+			return err
+		}
+	}
+	if rej.Rejected > 0 {
+		return rej
+	}
+	return nil
+}
+
+func (b *Backend) writeAccessLogDays(ctx context.Context, rows []storage.AccessLog) error {
+	s := b.duck
+	targets := dayTargets(rows)
+	days := make([]time.Time, len(targets))
+	for i, t := range targets {
+		days[i] = utcDay(t.from)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.ensureDays(ctx, days); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(c rawConn) error { return accessLogTable.write(ctx, c, rows, targets) })
+	if err != nil {
+		return fmt.Errorf("embedded: writing %d access logs: %w", len(rows), err)
+	}
+	return nil
+}
+
+// dayTargets groups rows by UTC day, with each day's time range, in day
+// order.
+func dayTargets(rows []storage.AccessLog) []target {
+	byDay := map[time.Time]*target{}
+	for i := range rows {
+		t := rows[i].Start.Truncate(time.Microsecond).UTC()
+		day := utcDay(t)
+		tg := byDay[day]
+		if tg == nil {
+			byDay[day] = &target{table: dayTable(day), from: t, to: t}
+			continue
+		}
+		if t.Before(tg.from) {
+			tg.from = t
+		}
+		if t.After(tg.to) {
+			tg.to = t
+		}
+	}
+	out := make([]target, 0, len(byDay))
+	for _, t := range byDay {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b target) int { return a.from.Compare(b.from) })
+	return out
+}

@@ -1,0 +1,91 @@
+package embedded
+
+import (
+	"database/sql/driver"
+	"strings"
+	"time"
+)
+
+// column maps one field of the row type T to a DuckDB column. ptr returns
+// the field's address, so the Appender value and the Scan destination come
+// from one place and cannot drift apart.
+type column[T any] struct {
+	name    string
+	sqlType string
+	value   func(*T) driver.Value
+	dest    func(*T) any
+}
+
+// columns is a table's column list, in table order. DDL, the Appender and
+// SELECT lists are all generated from it.
+type columns[T any] []column[T]
+
+func stringCol[T any](name string, ptr func(*T) *string) column[T] {
+	return column[T]{name, "VARCHAR", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func int64Col[T any](name string, ptr func(*T) *int64) column[T] {
+	return column[T]{name, "BIGINT", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func int32Col[T any](name string, ptr func(*T) *int32) column[T] {
+	return column[T]{name, "INTEGER", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func intCol[T any](name string, ptr func(*T) *int) column[T] {
+	return column[T]{name, "BIGINT", func(r *T) driver.Value { return int64(*ptr(r)) }, func(r *T) any { return ptr(r) }}
+}
+
+// timeCol stores a time as TIMESTAMPTZ: microseconds since the epoch, UTC,
+// so no session time zone takes part in storing or comparing it. Sub-µs
+// precision is truncated.
+func timeCol[T any](name string, ptr func(*T) *time.Time) column[T] {
+	return column[T]{name, "TIMESTAMPTZ", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func blobCol[T any](name string, ptr func(*T) *[]byte) column[T] {
+	return column[T]{name, "BLOB", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+// names is the comma-separated column list, for SELECT and INSERT.
+func (cs columns[T]) names() string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.name)
+	}
+	return b.String()
+}
+
+// ddl is the column definitions of CREATE TABLE; every column is NOT NULL
+// (absent strings are "", as in the row types).
+func (cs columns[T]) ddl() string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(",\n\t")
+		}
+		b.WriteString(c.name + " " + c.sqlType + " NOT NULL")
+	}
+	return b.String()
+}
+
+// values fills buf with r's column values for the Appender.
+func (cs columns[T]) values(r *T, buf []driver.Value) []driver.Value {
+	buf = buf[:0]
+	for _, c := range cs {
+		buf = append(buf, c.value(r))
+	}
+	return buf
+}
+
+// dests fills buf with pointers into r for rows.Scan.
+func (cs columns[T]) dests(r *T, buf []any) []any {
+	buf = buf[:0]
+	for _, c := range cs {
+		buf = append(buf, c.dest(r))
+	}
+	return buf
+}

@@ -1,0 +1,115 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/meshlens/meshlens/storage"
+)
+
+// Limits of FindAccessLogs.
+const (
+	DefaultFindLimit = 100    // rows returned when AccessLogQuery.Limit <= 0
+	MaxFindLimit     = 10_000 // larger limits are lowered to this
+)
+
+// FindAccessLogs implements storage.AccessLogReader, newest first (ties in
+// start time broken by request id, then reporter).
+//
+// Filters, all ANDed: Start <= start < End (each bound only when set);
+// ResponseCode exactly; CodeClass c selects codes c00–c99; ResponseFlag is
+// one flag that the record's comma-separated flags contain; PathPrefix
+// prefixes the path; RequestID equals the request id (a point read: a scan
+// of the 8-byte request_hash column, then a string check of the few hits).
+//
+// Service and Direction: Direction "inbound" (or "destination") selects
+// records reported by the destination's proxy, and Service then names the
+// destination service; "outbound" (or "source") selects records reported
+// by the source's proxy, and Service names the source service. Without a
+// Direction, Service matches the source or the destination service. Any
+// other Direction is an error.
+func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) ([]storage.AccessLog, error) {
+	where, args, err := accessLogWhere(q)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %s: %w", accessLogsView, err)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultFindLimit
+	}
+	limit = min(limit, MaxFindLimit)
+	query := "SELECT " + accessLogColumns.names() + " FROM " + accessLogsView + where +
+		fmt.Sprintf("\nORDER BY start DESC, request_id, reporter LIMIT %d", limit)
+	rows, err := b.duck.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: querying %s: %w", accessLogsView, err)
+	}
+	defer rows.Close()
+	var out []storage.AccessLog
+	dests := make([]any, 0, len(accessLogColumns))
+	for rows.Next() {
+		var r storage.AccessLog
+		if err := rows.Scan(accessLogColumns.dests(&r, dests)...); err != nil {
+			return nil, fmt.Errorf("embedded: scanning %s: %w", accessLogsView, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: reading %s: %w", accessLogsView, err)
+	}
+	return out, nil
+}
+
+// accessLogWhere renders q's filters as a WHERE clause with ? parameters.
+func accessLogWhere(q storage.AccessLogQuery) (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if !q.Start.IsZero() {
+		add("start >= ?", q.Start)
+	}
+	if !q.End.IsZero() {
+		add("start < ?", q.End)
+	}
+	switch strings.ToLower(q.Direction) {
+	case "":
+		if q.Service != "" {
+			add("(source_service = ? OR destination_service = ?)", q.Service, q.Service)
+		}
+	case "inbound", "destination":
+		add("reporter = 'destination'")
+		if q.Service != "" {
+			add("destination_service = ?", q.Service)
+		}
+	case "outbound", "source":
+		add("reporter = 'source'")
+		if q.Service != "" {
+			add("source_service = ?", q.Service)
+		}
+	default:
+		return "", nil, fmt.Errorf("direction %q: want inbound, outbound, destination or source", q.Direction)
+	}
+	if q.ResponseCode != 0 {
+		add("response_code = ?", q.ResponseCode)
+	}
+	if q.CodeClass != 0 {
+		add("response_code BETWEEN ? AND ?", q.CodeClass*100, q.CodeClass*100+99)
+	}
+	if q.ResponseFlag != "" {
+		add("list_contains(string_split(response_flags, ','), ?)", q.ResponseFlag)
+	}
+	if q.PathPrefix != "" {
+		add("starts_with(path, ?)", q.PathPrefix)
+	}
+	if q.RequestID != "" {
+		add(requestHashColumn+" = md5_number_lower(?) AND request_id = ?", q.RequestID, q.RequestID)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return "\nWHERE " + strings.Join(conds, "\n  AND "), args, nil
+}

@@ -1,0 +1,167 @@
+package embedded
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// rowHashColumn holds xxhash64 of all of a row's column values. Writes use
+// it, with the row's time, to skip rows already stored (exact replays).
+const rowHashColumn = "row_hash"
+
+// target is where one slice of a batch goes: the rows whose time lies in
+// [from, to] (inclusive: the slice's own min and max).
+type target struct {
+	table    string
+	from, to time.Time
+}
+
+// appendTable describes how a row type is written: its columns, its time
+// column (which bounds the replay check) and the derived columns that
+// follow them in the table, before row_hash.
+type appendTable[T any] struct {
+	name       string // for error messages
+	cols       columns[T]
+	timeColumn string
+	timeOf     func(*T) time.Time
+	derivedDDL string                                       // e.g. ",\n\trequest_hash UBIGINT NOT NULL"
+	derived    func(r *T, vals []driver.Value) []driver.Value // appends the derived values
+}
+
+// createSQL is the CREATE TABLE of a table of this type.
+func (t *appendTable[T]) createSQL(table string) string {
+	return "CREATE TABLE IF NOT EXISTS " + table + " (\n\t" + t.cols.ddl() + t.derivedDDL +
+		",\n\t" + rowHashColumn + " BIGINT NOT NULL)"
+}
+
+// write appends rows (in time order) to their targets through DuckDB's
+// Appender, in the caller's transaction, skipping rows already stored:
+// for each target it reads the (time, row_hash) pairs stored in the
+// target's time range (zonemaps keep this to the newest row group for data
+// arriving in time order) and drops as many equal rows from the batch. So
+// an exact replay of a stored batch stores nothing, and identical records
+// within one batch are all kept. Two distinct records collide only with
+// the same microsecond and the same 64-bit hash. The caller holds wmu.
+func (t *appendTable[T]) write(ctx context.Context, c rawConn, rows []T, targets []target) error {
+	at := func(i int) time.Time { return t.timeOf(&rows[i]).Truncate(time.Microsecond) }
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return at(a).Compare(at(b)) })
+	next := 0
+	for _, tg := range targets {
+		stored, err := t.storedKeys(ctx, c, tg)
+		if err != nil {
+			return err
+		}
+		end := next
+		for end < len(order) && !at(order[end]).After(tg.to) {
+			end++
+		}
+		if err := t.appendRows(ctx, c, tg.table, rows, order[next:end], stored); err != nil {
+			return err
+		}
+		next = end
+	}
+	return nil
+}
+
+type rowKey struct {
+	micros int64
+	hash   int64
+}
+
+// storedKeys counts the rows of tg's time range already in tg's table.
+func (t *appendTable[T]) storedKeys(ctx context.Context, c rawConn, tg target) (map[rowKey]int, error) {
+	q := "SELECT epoch_us(" + t.timeColumn + "), " + rowHashColumn + " FROM " + tg.table +
+		" WHERE " + t.timeColumn + " BETWEEN $1 AND $2"
+	rows, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, q,
+		[]driver.NamedValue{{Ordinal: 1, Value: tg.from}, {Ordinal: 2, Value: tg.to}})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s.%s: %w", tg.table, rowHashColumn, err)
+	}
+	defer rows.Close()
+	stored := map[rowKey]int{}
+	vals := make([]driver.Value, 2)
+	for {
+		if err := rows.Next(vals); err != nil {
+			if err == io.EOF {
+				return stored, nil
+			}
+			return nil, fmt.Errorf("reading %s.%s: %w", tg.table, rowHashColumn, err)
+		}
+		stored[rowKey{vals[0].(int64), vals[1].(int64)}]++
+	}
+}
+
+func (t *appendTable[T]) appendRows(ctx context.Context, c rawConn, table string, rows []T, order []int, stored map[rowKey]int) error {
+	app, err := duckdb.NewAppender(c.Conn, "", "", table)
+	if err != nil {
+		return fmt.Errorf("appender for %s: %w", table, err)
+	}
+	vals := make([]driver.Value, 0, len(t.cols)+4)
+	for _, i := range order {
+		r := &rows[i]
+		vals = t.cols.values(r, vals)
+		h := hashValues(vals)
+		if k := (rowKey{t.timeOf(r).UnixMicro(), h}); stored[k] > 0 {
+			stored[k]--
+			continue
+		}
+		if t.derived != nil {
+			vals = t.derived(r, vals)
+		}
+		if err := app.AppendRow(append(vals, h)...); err != nil {
+			_ = app.Close()
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+	}
+	if err := app.CloseWithCancel(ctx); err != nil {
+		return fmt.Errorf("flushing rows into %s: %w", table, err)
+	}
+	return nil
+}
+
+// hashValues is xxhash64 over column values, each tagged by type and
+// length-delimited so that shifting bytes between columns changes it.
+func hashValues(vals []driver.Value) int64 {
+	var d xxhash.Digest
+	d.Reset()
+	var buf [9]byte
+	num := func(tag byte, v uint64) {
+		buf[0] = tag
+		for i := range 8 {
+			buf[1+i] = byte(v >> (8 * i))
+		}
+		_, _ = d.Write(buf[:])
+	}
+	for _, v := range vals {
+		switch v := v.(type) {
+		case string:
+			num('s', uint64(len(v)))
+			_, _ = d.WriteString(v)
+		case []byte:
+			num('b', uint64(len(v)))
+			_, _ = d.Write(v)
+		case int64:
+			num('i', uint64(v))
+		case int32:
+			num('i', uint64(v))
+		case uint64:
+			num('u', v)
+		case time.Time:
+			num('t', uint64(v.UnixMicro()))
+		default:
+			panic(fmt.Sprintf("hashValues: unhandled column type %T", v))
+		}
+	}
+	return int64(d.Sum64()) // two's complement: DuckDB BIGINT
+}
