@@ -176,4 +176,19 @@ service:
 	if code := getJSON(t, api+"red?by=pod", nil); code != http.StatusBadRequest {
 		t.Errorf("by=pod answered %d, want 400", code)
 	}
+
+	// `meshlens stat` prints the same RED as a table.
+	for _, by := range []string{"service", "edge"} {
+		var out bytes.Buffer
+		cmd := newRootCommand()
+		cmd.SetOut(&out)
+		cmd.SetArgs([]string{"stat", "--by", by, "--since", "48h", "--server", "http://" + queryAddr})
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("meshlens stat --by %s: %v", by, err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) < 2 || !strings.Contains(lines[0], "SUCCESS") || !strings.Contains(lines[0], "LATENCY_P99") {
+			t.Errorf("meshlens stat --by %s printed:\n%s", by, out.String())
+		}
+	}
 }
