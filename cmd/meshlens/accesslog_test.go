@@ -89,26 +89,8 @@ func TestAccessLogsEndToEnd(t *testing.T) {
 	}
 
 	queryAddr := testutil.FreeAddr(t)
-	startMeshlens(t, fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  envoyaccesslog:
-    checkpoint_dir: %q
-    files:
-      - include: [%q]
-        start_at: beginning
-        poll_interval: 50ms
-        reporter: {service: sleep, namespace: foo, version: v1, workload: sleep-v1}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    logs: {receivers: [envoyaccesslog], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, filepath.Join(dir, "data"), queryAddr, filepath.Join(dir, "ckpt"), logPath), queryAddr)
+	startMeshlens(t, fileLogsConfig(dir, queryAddr, logPath,
+		"{service: sleep, namespace: foo, version: v1, workload: sleep-v1}"), queryAddr)
 
 	api := "http://" + queryAddr + meshapi.Prefix
 	all := url.Values{"start": {"0"}, "end": {"4102444800"}, "limit": {"1000"}}.Encode()
@@ -191,4 +173,25 @@ service:
 			t.Errorf("meshlens stat --by %s printed:\n%s", by, out.String())
 		}
 	}
+}
+
+// fileLogsConfig is a `meshlens serve` config that follows logPath from its
+// beginning, with data and checkpoints under dir.
+func fileLogsConfig(dir, queryAddr, logPath, reporter string) string {
+	return fmt.Sprintf(`
+extensions:
+  meshlens_storage: {embedded: {path: %q}}
+  meshlens_query: {endpoint: %q}
+receivers:
+  envoyaccesslog:
+    checkpoint_dir: %q
+    files: [{include: [%q], start_at: beginning, poll_interval: 20ms, reporter: %s}]
+exporters:
+  meshlens: {}
+service:
+  extensions: [meshlens_storage, meshlens_query]
+  pipelines:
+    logs: {receivers: [envoyaccesslog], exporters: [meshlens]}
+  telemetry: {metrics: {level: none}, logs: {level: warn}}
+`, filepath.Join(dir, "data"), queryAddr, filepath.Join(dir, "ckpt"), logPath, reporter)
 }

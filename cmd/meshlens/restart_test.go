@@ -25,22 +25,7 @@ func TestAccessLogRestartExactlyOnce(t *testing.T) {
 	}
 	queryAddr := testutil.FreeAddr(t)
 	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  envoyaccesslog:
-    checkpoint_dir: %q
-    files: [{include: [%q], start_at: beginning, poll_interval: 20ms, reporter: {service: reviews}}]
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    logs: {receivers: [envoyaccesslog], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, filepath.Join(dir, "data"), queryAddr, filepath.Join(dir, "ckpt"), logPath)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(fileLogsConfig(dir, queryAddr, logPath, "{service: reviews}")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ready := func() error { return testutil.HTTPOK("http://" + queryAddr + "/api/v1/status/buildinfo") }
