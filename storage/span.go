@@ -90,3 +90,43 @@ type TraceReader interface {
 	GetTrace(ctx context.Context, id TraceID) (Trace, error)
 	TracesByRequestID(ctx context.Context, requestID string) ([]Trace, error)
 }
+
+// DependencyLink is the traced calls from service Parent to service Child in
+// a window. CallCount counts calls; ErrorCount counts those with a span of
+// the call (client or server side) in status error.
+type DependencyLink struct {
+	Parent, Child         string
+	CallCount, ErrorCount int64
+}
+
+// DependencyReader is an optional ability: the service dependency graph
+// derived from spans that started in [end-lookback, end].
+//
+// A call is a client→server parent/child pair whose services differ (a
+// server span whose parent is a client span of another service), or an
+// Envoy B3 shared server span (Shared, same span id as its client span)
+// paired with that client span; either pair is one call. A server span
+// whose caller is not instrumented (no parent, or a parent that is not a
+// client span) is a call from the service "unknown"; a client span with no
+// server span and a PeerService is a call to that uninstrumented peer, as
+// Zipkin's dependency linker counts them. One link per (Parent, Child), in
+// no particular order; an empty window is an empty slice and a nil error.
+type DependencyReader interface {
+	Dependencies(ctx context.Context, end time.Time, lookback time.Duration) ([]DependencyLink, error)
+}
+
+// RemoteServiceReader is an optional ability: the distinct remote (peer)
+// service names that service's spans name (PeerService), sorted. An unknown
+// service is an empty slice and a nil error.
+type RemoteServiceReader interface {
+	RemoteServices(ctx context.Context, service string) ([]string, error)
+}
+
+// AutocompleteReader is an optional ability: the span attribute keys the
+// backend is configured to index for value autocompletion, and the distinct
+// values stored for one of them, both sorted. A key that is not configured
+// has no values: an empty slice and a nil error.
+type AutocompleteReader interface {
+	AutocompleteKeys(ctx context.Context) ([]string, error)
+	AutocompleteValues(ctx context.Context, key string) ([]string, error)
+}

@@ -14,8 +14,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/meshlens/meshlens/internal/logbridge"
+	"github.com/meshlens/meshlens/query/jaegerapi"
 	"github.com/meshlens/meshlens/query/meshapi"
 	"github.com/meshlens/meshlens/query/promapi"
+	"github.com/meshlens/meshlens/query/zipkinapi"
 	"github.com/meshlens/meshlens/storage"
 	storageext "github.com/meshlens/meshlens/storage/extension"
 )
@@ -57,7 +59,10 @@ func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
 	}
 	mux := http.NewServeMux()
 	e.api.Register(mux)
-	meshapi.New(backend, logbridge.Slog(e.set.Logger)).Register(mux)
+	logger := logbridge.Slog(e.set.Logger)
+	meshapi.New(backend, logger).Register(mux)
+	jaegerapi.New(backend, logger).Register(mux)
+	zipkinapi.New(backend, logger).Register(mux)
 
 	ln, err := e.cfg.ToListener(ctx)
 	if err != nil {
