@@ -51,6 +51,15 @@ type REDRow struct {
 
 // REDReader computes RED inside the backend (SQL GROUP BY or sketch merges),
 // never by pulling raw rows into Go.
+//
+// From access logs (Source "logs"), as storagetest.BruteForceRED spells
+// out: the window is Start <= start < End; Errors counts IsFailure records
+// and ClientErrors IsClientError ones; a request logged by both proxies
+// counts once, because per destination service and namespace only the
+// records of one reporter count ("destination" for By "service", "source"
+// for "edge"), the other reporter's standing in for destinations that have
+// none of those in the window; P50/P90/P99 are exact nearest-rank (the
+// duration at 1-based rank ceil(q·n) of the known durations, RelativeError 0).
 type REDReader interface {
 	RED(ctx context.Context, q REDQuery) ([]REDRow, error)
 }

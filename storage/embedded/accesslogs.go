@@ -22,8 +22,10 @@ const maxFutureSkew = 24 * time.Hour
 // WriteAccessLogs implements storage.AccessLogWriter.
 //
 // Each record goes to the day table of its Start's UTC day, with Start
-// truncated to microseconds. The whole call is one DuckDB transaction, so
-// it stores all accepted rows or none; concurrent callers are serialized.
+// truncated to microseconds. The rows are stored in one DuckDB transaction,
+// all accepted rows or none (a record of a day that has no table yet first
+// creates it, with the view, in a transaction of its own: an empty day
+// table is harmless); concurrent callers are serialized.
 // A nil error means the rows are durable: DuckDB has fsynced its WAL (see
 // duckStore.tx), so they survive a crash of meshlens or of the machine.
 //

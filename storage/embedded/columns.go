@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// column maps one field of the row type T to a DuckDB column. ptr returns
-// the field's address, so the Appender value and the Scan destination come
-// from one place and cannot drift apart.
+// column maps one field of the row type T to a DuckDB column: value is
+// what the Appender writes, dest the pointer rows.Scan fills. The helpers
+// below derive both from one field accessor, so they cannot drift apart.
 type column[T any] struct {
 	name    string
 	sqlType string

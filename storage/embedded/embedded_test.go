@@ -42,6 +42,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{}, "embedded.path: must not be empty"},
 		{Config{Path: "x", Retention: -1}, "embedded.retention: -1ns is negative"},
 		{Config{Path: "x", Retention: 1}, "embedded.retention: 1ns is shorter than the 1h minimum"},
+		{Config{Path: "x", RetentionCheckInterval: -1}, "embedded.retention_check_interval: -1ns is negative"},
 		{Config{Path: "x", Retention: 0}, ""},
 	}
 	for _, c := range cases {

@@ -29,6 +29,9 @@ const (
 // by the source's proxy, and Service names the source service. Without a
 // Direction, Service matches the source or the destination service. Any
 // other Direction is an error.
+//
+// At most Limit rows are returned: DefaultFindLimit when Limit <= 0, and
+// never more than MaxFindLimit.
 func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) ([]storage.AccessLog, error) {
 	where, args, err := accessLogWhere(q)
 	if err != nil {
@@ -106,7 +109,9 @@ func accessLogWhere(q storage.AccessLogQuery) (string, []any, error) {
 		add("starts_with(path, ?)", q.PathPrefix)
 	}
 	if q.RequestID != "" {
-		add(requestHashColumn+" = md5_number_lower(?) AND request_id = ?", q.RequestID, q.RequestID)
+		// The hash is a literal (a number, computed here) so that DuckDB
+		// pushes it into the scan as a constant filter.
+		add(fmt.Sprintf("%s = %d::UBIGINT AND request_id = ?", requestHashColumn, requestHash(q.RequestID)), q.RequestID)
 	}
 	if len(conds) == 0 {
 		return "", nil, nil

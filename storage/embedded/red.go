@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/meshlens/meshlens/storage"
@@ -46,17 +45,6 @@ var redGroupings = map[string]redGrouping{
 	},
 }
 
-// failedSQL is the SQL form of storage.IsFailure over the access_logs
-// columns. The regexp runs only on records that have flags.
-var failedSQL = func() string {
-	flags := make([]string, len(storage.FailureResponseFlags))
-	for i, f := range storage.FailureResponseFlags {
-		flags[i] = regexp.QuoteMeta(f)
-	}
-	return "(response_code BETWEEN 500 AND 599 OR CASE WHEN response_flags = '' THEN false " +
-		"ELSE regexp_matches(response_flags, '(^|,)(" + strings.Join(flags, "|") + ")(,|$)') END)"
-}()
-
 // RED implements storage.REDReader over access logs (q.Source "" or
 // "logs"; other sources are storage.ErrNotSupported). The aggregation is
 // one SQL GROUP BY in DuckDB; no record is read into Go.
@@ -73,7 +61,7 @@ var failedSQL = func() string {
 // "edge": source or destination namespace) equals it, before that choice.
 //
 // Errors are storage.IsFailure records, ClientErrors storage.IsClientError
-// ones. Rate is Requests per second of the window. P50/P90/P99 are exact
+// ones (flags are tested through response_flag_bits, see flagBits). Rate is Requests per second of the window. P50/P90/P99 are exact
 // (RelativeError 0): nearest rank, the duration at 1-based rank ceil(q·n)
 // of the n records with a known (non-negative) duration, in milliseconds;
 // 0 when none is known. Rows are sorted by their group columns.
@@ -92,7 +80,7 @@ func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow
 	if q.Start.IsZero() || q.End.IsZero() || !q.End.After(q.Start) {
 		return nil, errors.New("embedded: RED needs a window with Start before End")
 	}
-	query := strings.NewReplacer("{{GROUP}}", g.columns, "{{FAILED}}", failedSQL).Replace(redSQL)
+	query := strings.NewReplacer("{{GROUP}}", g.columns, "{{FAILED_FLAGS}}", failedFlagsSQL).Replace(redSQL)
 	args := []any{q.Start, q.End, g.preferred}
 	if q.Namespace != "" {
 		query = strings.ReplaceAll(query, "{{NAMESPACE}}", g.namespace)

@@ -31,7 +31,7 @@ type appendTable[T any] struct {
 	cols       columns[T]
 	timeColumn string
 	timeOf     func(*T) time.Time
-	derivedDDL string                                       // e.g. ",\n\trequest_hash UBIGINT NOT NULL"
+	derivedDDL string                                         // e.g. ",\n\trequest_hash UBIGINT NOT NULL"
 	derived    func(r *T, vals []driver.Value) []driver.Value // appends the derived values
 }
 
