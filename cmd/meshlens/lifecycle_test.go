@@ -76,6 +76,27 @@ func TestServeBinaryLifecycle(t *testing.T) {
 		t.Fatalf("meshlens serve validate (built-in config): %v\n%s", err, out)
 	}
 
+	// --set alone layers on the built-in config (here: moving every port
+	// off its default, so the test does not depend on them being free).
+	setDir := t.TempDir()
+	setQuery := testutil.FreeAddr(t)
+	sets := []string{"serve",
+		"--set=extensions::meshlens_query::endpoint=" + setQuery,
+		"--set=extensions::meshlens_storage::embedded::path=" + filepath.Join(setDir, "data"),
+		"--set=receivers::prometheus_remote_write::endpoint=" + testutil.FreeAddr(t),
+		"--set=receivers::envoyaccesslog::grpc::endpoint=" + testutil.FreeAddr(t),
+		"--set=receivers::envoyaccesslog::checkpoint_dir=" + filepath.Join(setDir, "ckpt"),
+		"--set=receivers::otlp::protocols::grpc::endpoint=" + testutil.FreeAddr(t),
+		"--set=receivers::otlp::protocols::http::endpoint=" + testutil.FreeAddr(t),
+		"--set=service::telemetry::metrics::level=none",
+	}
+	p := testutil.StartProcess(t, func() error {
+		return testutil.HTTPOK("http://" + setQuery + "/api/v1/status/buildinfo")
+	}, bin, sets...)
+	if err := p.Stop(t); err != nil {
+		t.Fatalf("built-in config with --set: %v\n%s", err, p.Logs())
+	}
+
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte(strings.Replace(testConfig(dir, "127.0.0.1:1", "127.0.0.1:2"),
