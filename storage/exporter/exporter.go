@@ -28,7 +28,8 @@ const TypeStr = "meshlens"
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(component.MustNewType(TypeStr), createDefaultConfig,
 		exporter.WithMetrics(createMetrics, component.StabilityLevelDevelopment),
-		exporter.WithLogs(createLogs, component.StabilityLevelDevelopment))
+		exporter.WithLogs(createLogs, component.StabilityLevelDevelopment),
+		exporter.WithTraces(createTraces, component.StabilityLevelDevelopment))
 }
 
 // writer is shared by the signal-specific exporters of one component: it
@@ -73,6 +74,11 @@ func (w *writer) options() []exporterhelper.Option {
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
 	w := newWriter(cfg)
 	return exporterhelper.NewMetrics(ctx, set, cfg, w.pushMetrics, w.options()...)
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	w := newWriter(cfg)
+	return exporterhelper.NewTraces(ctx, set, cfg, w.pushTraces, w.options()...)
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
