@@ -88,6 +88,15 @@ func deadLetterFrom(lr plog.LogRecord) storage.DeadLetter {
 		Error: str(AttrError), Raw: raw, Size: size}
 }
 
+// strFieldIndex finds a string column's strFields entry by attribute key.
+var strFieldIndex = func() map[string]int {
+	m := make(map[string]int, len(strFields))
+	for i, f := range strFields {
+		m[f.key] = i
+	}
+	return m
+}()
+
 var errNotAccessLog = errors.New("log record is not an access log: it has none of response_code, upstream_cluster, request_id")
 
 func accessLogFrom(lr plog.LogRecord, rep storage.Reporter) (storage.AccessLog, error) {
@@ -101,11 +110,15 @@ func accessLogFrom(lr plog.LogRecord, rep storage.Reporter) (storage.AccessLog, 
 		}
 	}
 	rec := storage.AccessLog{Reporter: rep, DurationMicros: -1, UpstreamServiceMicros: -1}
-	for _, f := range strFields {
-		if v, ok := a.Get(f.key); ok && v.Type() != pcommon.ValueTypeEmpty {
-			if s := v.AsString(); s != "-" {
-				*f.get(&rec) = s
-			}
+	// One pass over the attributes: Map.Get is a linear scan, and a
+	// record has ~30 of them.
+	for k, v := range a.All() {
+		i, ok := strFieldIndex[k]
+		if !ok || v.Type() == pcommon.ValueTypeEmpty {
+			continue
+		}
+		if s := v.AsString(); s != "-" {
+			*strFields[i].get(&rec) = s
 		}
 	}
 	var err error
