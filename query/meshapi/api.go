@@ -25,6 +25,7 @@ type API struct {
 	logs   storage.AccessLogReader
 	red    storage.REDReader
 	dead   storage.DeadLetterReader
+	traces storage.TraceReader
 	logger *slog.Logger
 }
 
@@ -37,6 +38,7 @@ func New(backend any, logger *slog.Logger) *API {
 	a.logs, _ = backend.(storage.AccessLogReader)
 	a.red, _ = backend.(storage.REDReader)
 	a.dead, _ = backend.(storage.DeadLetterReader)
+	a.traces, _ = backend.(storage.TraceReader)
 	return a
 }
 

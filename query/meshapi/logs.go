@@ -142,25 +142,35 @@ func logsQuery(r *http.Request, now time.Time) (storage.AccessLogQuery, error) {
 	return q, nil
 }
 
-// RequestAnswer is everything known about one x-request-id.
+// RequestAnswer is everything known about one x-request-id: every hop's
+// access-log record and the traces tagged with it (guid:x-request-id).
 type RequestAnswer struct {
 	RequestID  string   `json:"request_id"`
 	AccessLogs []Record `json:"access_logs"`
+	Traces     []Trace  `json:"traces"`
 }
 
 // requestHandler: GET /requests/{id}: every access-log record of the
 // request across hops, in time order (client side before server side at
-// equal start times).
+// equal start times), and its traces. 404 when neither is known.
 func (a *API) requestHandler(r *http.Request) (any, error) {
 	id := r.PathValue("id")
-	if a.logs == nil {
+	if a.logs == nil && a.traces == nil {
 		return nil, fmt.Errorf("request lookup: %w", storage.ErrNotSupported)
 	}
-	rows, err := a.logs.FindAccessLogs(r.Context(), storage.AccessLogQuery{RequestID: id, Limit: MaxLimit})
-	if err != nil {
-		return nil, fmt.Errorf("looking up request %q: %w", id, err)
+	var rows []storage.AccessLog
+	if a.logs != nil {
+		var err error
+		rows, err = a.logs.FindAccessLogs(r.Context(), storage.AccessLogQuery{RequestID: id, Limit: MaxLimit})
+		if err != nil {
+			return nil, fmt.Errorf("looking up request %q: %w", id, err)
+		}
 	}
-	if len(rows) == 0 {
+	traces, err := a.requestTraces(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 && len(traces) == 0 {
 		return nil, fmt.Errorf("request %q: %w", id, storage.ErrNotFound)
 	}
 	slices.SortStableFunc(rows, func(x, y storage.AccessLog) int {
@@ -169,7 +179,7 @@ func (a *API) requestHandler(r *http.Request) (any, error) {
 		}
 		return directionRank(x.Reporter.Direction) - directionRank(y.Reporter.Direction)
 	})
-	return RequestAnswer{RequestID: id, AccessLogs: toRecords(rows)}, nil
+	return RequestAnswer{RequestID: id, AccessLogs: toRecords(rows), Traces: traces}, nil
 }
 
 func directionRank(d string) int {

@@ -67,47 +67,5 @@ func (b *Backend) WriteAccessLogs(ctx context.Context, rows []storage.AccessLog)
 }
 
 func (b *Backend) writeAccessLogDays(ctx context.Context, rows []storage.AccessLog) error {
-	s := b.duck
-	targets := dayTargets(rows)
-	days := make([]time.Time, len(targets))
-	for i, t := range targets {
-		days[i] = utcDay(t.from)
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if err := s.ensureDays(ctx, days); err != nil {
-		return err
-	}
-	err := s.tx(ctx, func(c rawConn) error { return accessLogTable.write(ctx, c, rows, targets) })
-	if err != nil {
-		return fmt.Errorf("embedded: writing %d access logs: %w", len(rows), err)
-	}
-	return nil
-}
-
-// dayTargets groups rows by UTC day, with each day's time range, in day
-// order.
-func dayTargets(rows []storage.AccessLog) []target {
-	byDay := map[time.Time]*target{}
-	for i := range rows {
-		t := rows[i].Start.Truncate(time.Microsecond).UTC()
-		day := utcDay(t)
-		tg := byDay[day]
-		if tg == nil {
-			byDay[day] = &target{table: dayTable(day), from: t, to: t}
-			continue
-		}
-		if t.Before(tg.from) {
-			tg.from = t
-		}
-		if t.After(tg.to) {
-			tg.to = t
-		}
-	}
-	out := make([]target, 0, len(byDay))
-	for _, t := range byDay {
-		out = append(out, *t)
-	}
-	slices.SortFunc(out, func(a, b target) int { return a.from.Compare(b.from) })
-	return out
+	return writeDays(ctx, b.duck, accessLogParts, &accessLogTable, rows)
 }

@@ -1,7 +1,7 @@
 // Package embedded is meshlens' default single-machine backend: a Prometheus
 // TSDB for samples (with its WAL and retention) under <path>/tsdb, and a
-// DuckDB database <path>/meshlens.duckdb for access logs (one table per UTC
-// day, see partitions.go) and dead letters.
+// DuckDB database <path>/meshlens.duckdb for access logs and spans (one
+// table per UTC day each, see partitions.go) and dead letters.
 package embedded
 
 import (

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"database/sql/driver"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -88,4 +89,80 @@ func (cs columns[T]) dests(r *T, buf []any) []any {
 		buf = append(buf, c.dest(r))
 	}
 	return buf
+}
+
+func uint64Col[T any](name string, ptr func(*T) *uint64) column[T] {
+	return column[T]{name, "UBIGINT", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func boolCol[T any](name string, ptr func(*T) *bool) column[T] {
+	return column[T]{name, "BOOLEAN", func(r *T) driver.Value { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+// textCol is a VARCHAR column of a named string type.
+func textCol[T any, S ~string](name string, ptr func(*T) *S) column[T] {
+	return column[T]{name, "VARCHAR", func(r *T) driver.Value { return string(*ptr(r)) }, func(r *T) any { return textDest[S]{ptr(r)} }}
+}
+
+// textDest scans a VARCHAR into a named string type.
+type textDest[S ~string] struct{ p *S }
+
+func (d textDest[S]) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*d.p = S(v)
+	case []byte:
+		*d.p = S(v)
+	case nil:
+		*d.p = ""
+	default:
+		return fmt.Errorf("scanning %T into a string", src)
+	}
+	return nil
+}
+
+// stringListCol is a LIST(VARCHAR) column computed by get and scanned by
+// set (which receives nil for an empty list).
+func stringListCol[T any](name string, get func(*T) []string, set func(*T, []string) error) column[T] {
+	return column[T]{name, "VARCHAR[]",
+		func(r *T) driver.Value {
+			if l := get(r); l != nil {
+				return l
+			}
+			return []string{}
+		},
+		func(r *T) any { return listDest[T]{r, name, set} }}
+}
+
+// listDest scans a LIST(VARCHAR) value and hands it to set.
+type listDest[T any] struct {
+	r    *T
+	name string
+	set  func(*T, []string) error
+}
+
+func (d listDest[T]) Scan(src any) error {
+	var out []string
+	switch v := src.(type) {
+	case nil:
+	case []string:
+		out = v
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("column %s: list element %T is not a string", d.name, e)
+			}
+			out = append(out, s)
+		}
+	default:
+		return fmt.Errorf("column %s: scanning %T as a list of strings", d.name, src)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	if err := d.set(d.r, out); err != nil {
+		return fmt.Errorf("column %s: %w", d.name, err)
+	}
+	return nil
 }

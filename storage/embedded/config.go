@@ -9,7 +9,7 @@ import (
 // DefaultRetention is how long raw data is kept when Config.Retention is 0.
 const DefaultRetention = 7 * 24 * time.Hour
 
-// DefaultRetentionCheckInterval is how often expired access-log days and
+// DefaultRetentionCheckInterval is how often expired access-log and span days and
 // dead letters are dropped when Config.RetentionCheckInterval is 0.
 const DefaultRetentionCheckInterval = time.Hour
 
@@ -17,10 +17,10 @@ const DefaultRetentionCheckInterval = time.Hour
 // collector config (`meshlens_storage: {embedded: {...}}`).
 type Config struct {
 	// Path is the data directory; samples live under <Path>/tsdb, access
-	// logs and dead letters in <Path>/meshlens.duckdb.
+	// logs, spans and dead letters in <Path>/meshlens.duckdb.
 	Path string `mapstructure:"path"`
 	// Retention is how long raw data is kept; 0 means DefaultRetention.
-	// Access logs are dropped by whole UTC days: a day goes once all of it
+	// Access logs and spans are dropped by whole UTC days: a day goes once all of it
 	// is older than Retention.
 	Retention time.Duration `mapstructure:"retention"`
 	// RetentionCheckInterval is how often the DuckDB retention pass runs;

@@ -16,8 +16,8 @@ import (
 // duckFile is the DuckDB database's file name under Config.Path.
 const duckFile = "meshlens.duckdb"
 
-// duckStore is the DuckDB side of the backend: access logs in day tables
-// and dead letters.
+// duckStore is the DuckDB side of the backend: access logs and spans in
+// day tables, and dead letters.
 //
 // Writers (WriteAccessLogs, WriteDeadLetters) and the retention pass are
 // serialized by wmu and all run on wconn (DuckDB would otherwise abort one
@@ -31,9 +31,10 @@ type duckStore struct {
 	retention time.Duration
 	now       func() time.Time // the clock; tests replace it
 
-	wmu   sync.Mutex
-	wconn *sql.Conn
-	days  map[time.Time]bool // UTC midnights that have a day table; guarded by wmu
+	wmu      sync.Mutex
+	wconn    *sql.Conn
+	days     map[time.Time]bool // UTC midnights that have an access_logs day table; guarded by wmu
+	spanDays map[time.Time]bool // the same for spans
 
 	stopRetention context.CancelFunc
 	retentionDone chan struct{}
@@ -91,17 +92,28 @@ func (s *duckStore) init(ctx context.Context) error {
 		"SET GLOBAL disabled_compression_methods = 'fsst'",
 		deadLetterTable.createSQL("dead_letters"),
 		accessLogTable.createSQL(accessLogsTemplate),
+		spanTable.createSQL(spansTemplate),
 	} {
 		if _, err := s.wconn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("creating schema: %w", err)
 		}
 	}
-	if s.days, err = s.listDays(ctx); err != nil {
+	if s.days, err = s.listDays(ctx, accessLogParts); err != nil {
+		return err
+	}
+	if s.spanDays, err = s.listDays(ctx, spanParts); err != nil {
 		return err
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.tx(ctx, func(c rawConn) error { return c.exec(ctx, s.viewSQL()) })
+	return s.tx(ctx, func(c rawConn) error {
+		for _, p := range partitionedSignals {
+			if err := c.exec(ctx, s.viewSQL(p)); err != nil {
+				return fmt.Errorf("creating view %s: %w", p.view, err)
+			}
+		}
+		return nil
+	})
 }
 
 // close detaches the database file (DuckDB checkpoints its WAL into the

@@ -9,17 +9,41 @@ import (
 	"time"
 )
 
-// Access logs are partitioned by UTC day: one table access_logs_YYYYMMDD
-// per day that has records, and a view access_logs over all of them, so
-// that retention drops whole tables instead of deleting rows. The view is
-// recreated in the same transaction as any day table it gains or loses, so
-// readers (who all go through it) never see a half-changed set.
+// Access logs and spans are partitioned by UTC day: one table per day that
+// has rows (access_logs_YYYYMMDD, spans_YYYYMMDD) and a view over all of
+// them (access_logs, spans), so that retention drops whole tables instead
+// of deleting rows. A view is recreated in the same transaction as any day
+// table it gains or loses, so readers (who all go through it) never see a
+// half-changed set.
 const (
 	accessLogsView     = "access_logs"
 	accessLogsDayFmt   = "access_logs_20060102"
 	accessLogsPrefix   = "access_logs_"
 	accessLogsTemplate = "access_logs_template" // never holds rows: gives the view its columns
+
+	spansView     = "spans"
+	spansDayFmt   = "spans_20060102"
+	spansPrefix   = "spans_"
+	spansTemplate = "spans_template"
 )
+
+// partitioned describes one day-partitioned signal: its view, the time
+// layout of its day tables' names (which all start with prefix) and the
+// empty template table the day tables copy.
+type partitioned struct {
+	view, dayFmt, prefix, template string
+}
+
+var (
+	accessLogParts = &partitioned{view: accessLogsView, dayFmt: accessLogsDayFmt, prefix: accessLogsPrefix, template: accessLogsTemplate}
+	spanParts      = &partitioned{view: spansView, dayFmt: spansDayFmt, prefix: spansPrefix, template: spansTemplate}
+)
+
+// table is the name of p's day table for day.
+func (p *partitioned) table(day time.Time) string { return day.Format(p.dayFmt) }
+
+// partitionedSignals is every day-partitioned signal, for open and retention.
+var partitionedSignals = []*partitioned{accessLogParts, spanParts}
 
 // utcDay is the UTC midnight starting t's day.
 func utcDay(t time.Time) time.Time {
@@ -27,48 +51,58 @@ func utcDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func dayTable(day time.Time) string { return day.Format(accessLogsDayFmt) }
+// dayTable is the access-log day table of day.
+func dayTable(day time.Time) string { return accessLogParts.table(day) }
 
-// listDays reads the day tables that exist.
-func (s *duckStore) listDays(ctx context.Context) (map[time.Time]bool, error) {
+// daysOf is the set of p's day tables; the caller holds wmu (or is init).
+func (s *duckStore) daysOf(p *partitioned) map[time.Time]bool {
+	if p == spanParts {
+		return s.spanDays
+	}
+	return s.days
+}
+
+// listDays reads p's day tables that exist.
+func (s *duckStore) listDays(ctx context.Context, p *partitioned) (map[time.Time]bool, error) {
 	rows, err := s.wconn.QueryContext(ctx,
 		"SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND starts_with(table_name, ?)",
-		duckCatalog, accessLogsPrefix)
+		duckCatalog, p.prefix)
 	if err != nil {
-		return nil, fmt.Errorf("listing access_logs day tables: %w", err)
+		return nil, fmt.Errorf("listing %s day tables: %w", p.view, err)
 	}
 	defer rows.Close()
 	days := map[time.Time]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("listing access_logs day tables: %w", err)
+			return nil, fmt.Errorf("listing %s day tables: %w", p.view, err)
 		}
-		if day, err := time.Parse(accessLogsDayFmt, name); err == nil {
+		if day, err := time.Parse(p.dayFmt, name); err == nil {
 			days[day] = true
 		}
 	}
 	return days, rows.Err()
 }
 
-// viewSQL (re)defines the access_logs view over the template and every day
-// table in s.days. The caller holds wmu.
-func (s *duckStore) viewSQL() string {
+// viewSQL (re)defines p's view over its template and every day table of
+// it that exists. The caller holds wmu.
+func (s *duckStore) viewSQL(p *partitioned) string {
 	var b strings.Builder
-	b.WriteString("CREATE OR REPLACE VIEW " + accessLogsView + " AS SELECT * FROM " + accessLogsTemplate)
-	for _, day := range slices.SortedFunc(maps.Keys(s.days), time.Time.Compare) {
-		b.WriteString("\nUNION ALL SELECT * FROM " + dayTable(day))
+	b.WriteString("CREATE OR REPLACE VIEW " + p.view + " AS SELECT * FROM " + p.template)
+	for _, day := range slices.SortedFunc(maps.Keys(s.daysOf(p)), time.Time.Compare) {
+		b.WriteString("\nUNION ALL SELECT * FROM " + p.table(day))
 	}
 	return b.String()
 }
 
-// ensureDays creates the missing day tables among days, and the view over
+// ensureDays creates p's missing day tables among days, and the view over
 // them, in one transaction of their own: an empty day table left behind by
 // a failed write is harmless. The caller holds wmu.
-func (s *duckStore) ensureDays(ctx context.Context, days []time.Time) error {
+func (s *duckStore) ensureDays(ctx context.Context, p *partitioned, days []time.Time) error {
+	have := s.daysOf(p)
 	var missing []time.Time
 	for _, d := range days {
-		if !s.days[d] && !slices.Contains(missing, d) {
+		if !have[d] && !slices.Contains(missing, d) {
 			missing = append(missing, d)
 		}
 	}
@@ -77,43 +111,92 @@ func (s *duckStore) ensureDays(ctx context.Context, days []time.Time) error {
 	}
 	err := s.tx(ctx, func(c rawConn) error {
 		for _, d := range missing {
-			q := "CREATE TABLE IF NOT EXISTS " + dayTable(d) + " AS FROM " + accessLogsTemplate + " WITH NO DATA"
+			q := "CREATE TABLE IF NOT EXISTS " + p.table(d) + " AS FROM " + p.template + " WITH NO DATA"
 			if err := c.exec(ctx, q); err != nil {
-				return fmt.Errorf("creating %s: %w", dayTable(d), err)
+				return fmt.Errorf("creating %s: %w", p.table(d), err)
 			}
-			s.days[d] = true
+			have[d] = true
 		}
-		return c.exec(ctx, s.viewSQL())
+		return c.exec(ctx, s.viewSQL(p))
 	})
 	if err != nil {
 		for _, d := range missing {
-			delete(s.days, d)
+			delete(have, d)
 		}
 		return fmt.Errorf("embedded: %w", err)
 	}
 	return nil
 }
 
-// dropDays drops the given day tables and redefines the view, in one
+// dropDays drops p's given day tables and redefines its view, in one
 // transaction. The caller holds wmu.
-func (s *duckStore) dropDays(ctx context.Context, days []time.Time) error {
+func (s *duckStore) dropDays(ctx context.Context, p *partitioned, days []time.Time) error {
 	if len(days) == 0 {
 		return nil
 	}
+	have := s.daysOf(p)
 	err := s.tx(ctx, func(c rawConn) error {
 		for _, d := range days {
-			delete(s.days, d)
-			if err := c.exec(ctx, "DROP TABLE IF EXISTS "+dayTable(d)); err != nil {
-				return fmt.Errorf("dropping %s: %w", dayTable(d), err)
+			delete(have, d)
+			if err := c.exec(ctx, "DROP TABLE IF EXISTS "+p.table(d)); err != nil {
+				return fmt.Errorf("dropping %s: %w", p.table(d), err)
 			}
 		}
-		return c.exec(ctx, s.viewSQL())
+		return c.exec(ctx, s.viewSQL(p))
 	})
 	if err != nil {
 		for _, d := range days {
-			s.days[d] = true
+			have[d] = true
 		}
 		return fmt.Errorf("embedded: %w", err)
+	}
+	return nil
+}
+
+// dayTargets groups rows by the UTC day of timeOf, with each day's time
+// range (truncated to µs), in day order, as p's day tables.
+func dayTargets[T any](p *partitioned, rows []T, timeOf func(*T) time.Time) []target {
+	byDay := map[time.Time]*target{}
+	for i := range rows {
+		t := timeOf(&rows[i]).Truncate(time.Microsecond).UTC()
+		day := utcDay(t)
+		tg := byDay[day]
+		if tg == nil {
+			byDay[day] = &target{table: p.table(day), from: t, to: t}
+			continue
+		}
+		if t.Before(tg.from) {
+			tg.from = t
+		}
+		if t.After(tg.to) {
+			tg.to = t
+		}
+	}
+	out := make([]target, 0, len(byDay))
+	for _, t := range byDay {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b target) int { return a.from.Compare(b.from) })
+	return out
+}
+
+// writeDays stores rows into p's day tables through table, in one
+// transaction after creating any missing day tables; see WriteAccessLogs
+// for the guarantees.
+func writeDays[T any](ctx context.Context, s *duckStore, p *partitioned, table *appendTable[T], rows []T) error {
+	targets := dayTargets(p, rows, table.timeOf)
+	days := make([]time.Time, len(targets))
+	for i, t := range targets {
+		days[i] = utcDay(t.from)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := s.ensureDays(ctx, p, days); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(c rawConn) error { return table.write(ctx, c, rows, targets) })
+	if err != nil {
+		return fmt.Errorf("embedded: writing %d rows to %s: %w", len(rows), p.view, err)
 	}
 	return nil
 }

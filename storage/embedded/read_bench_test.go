@@ -86,7 +86,7 @@ func generateAccessLogs(tb testing.TB, b *Backend, n int) {
 	days := []time.Time{utcDay(from), utcDay(from.Add(benchSpan - time.Microsecond))}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.ensureDays(ctx, days); err != nil {
+	if err := s.ensureDays(ctx, accessLogParts, days); err != nil {
 		tb.Fatal(err)
 	}
 	for _, day := range slices.Compact(days) {

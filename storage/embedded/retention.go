@@ -19,7 +19,7 @@ func (s *duckStore) startRetention(interval time.Duration, logger *slog.Logger) 
 		defer tick.Stop()
 		for {
 			if err := s.enforceRetention(ctx, s.now()); err != nil && ctx.Err() == nil {
-				logger.Warn("access-log retention failed", "err", err)
+				logger.Warn("access-log and span retention failed", "err", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -30,21 +30,23 @@ func (s *duckStore) startRetention(interval time.Duration, logger *slog.Logger) 
 	}()
 }
 
-// enforceRetention drops every access-log day table whose whole day is
+// enforceRetention drops every access-log and span day table whose whole day is
 // older than now−retention and deletes older dead letters. It holds the
 // writer lock, so writes wait for it (dropping a table is quick).
 func (s *duckStore) enforceRetention(ctx context.Context, now time.Time) error {
 	cutoff := now.Add(-s.retention)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	var expired []time.Time
-	for day := range s.days {
-		if !day.Add(24 * time.Hour).After(cutoff) {
-			expired = append(expired, day)
+	for _, p := range partitionedSignals {
+		var expired []time.Time
+		for day := range s.daysOf(p) {
+			if !day.Add(24 * time.Hour).After(cutoff) {
+				expired = append(expired, day)
+			}
 		}
-	}
-	if err := s.dropDays(ctx, expired); err != nil {
-		return err
+		if err := s.dropDays(ctx, p, expired); err != nil {
+			return err
+		}
 	}
 	err := s.tx(ctx, func(c rawConn) error { return c.exec(ctx, "DELETE FROM dead_letters WHERE received < $1", cutoff) })
 	if err != nil {

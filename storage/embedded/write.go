@@ -157,6 +157,18 @@ func hashValues(vals []driver.Value) int64 {
 			num('i', uint64(v))
 		case uint64:
 			num('u', v)
+		case bool:
+			if v {
+				num('B', 1)
+			} else {
+				num('B', 0)
+			}
+		case []string:
+			num('l', uint64(len(v)))
+			for _, e := range v {
+				num('s', uint64(len(e)))
+				_, _ = d.WriteString(e)
+			}
 		case time.Time:
 			num('t', uint64(v.UnixMicro()))
 		default:

@@ -1,0 +1,229 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/meshlens/meshlens/storage"
+)
+
+var _ storage.TraceReader = (*Backend)(nil)
+
+// Limits of FindTraces and TracesByRequestID, in traces.
+const (
+	DefaultTraceLimit = 20    // traces returned when TraceQuery.Limit <= 0
+	MaxTraceLimit     = 1_000 // larger limits are lowered to this
+)
+
+// Services implements storage.TraceReader: every service name of the
+// stored spans, sorted.
+func (b *Backend) Services(ctx context.Context) ([]string, error) {
+	return queryStrings(ctx, b.duck.db, "SELECT DISTINCT service FROM "+spansView+" ORDER BY service")
+}
+
+// Operations implements storage.TraceReader: the distinct (name, kind) of
+// service's spans, sorted by name then kind; a non-empty kind filters.
+func (b *Backend) Operations(ctx context.Context, service string, kind storage.SpanKind) ([]storage.Operation, error) {
+	q := "SELECT DISTINCT name, kind FROM " + spansView + " WHERE service = ?"
+	args := []any{service}
+	if kind != "" {
+		q += " AND kind = ?"
+		args = append(args, string(kind))
+	}
+	rows, err := b.duck.db.QueryContext(ctx, q+" ORDER BY name, kind", args...)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: querying %s.name: %w", spansView, err)
+	}
+	defer rows.Close()
+	out := []storage.Operation{}
+	for rows.Next() {
+		var op storage.Operation
+		var k string
+		if err := rows.Scan(&op.Name, &k); err != nil {
+			return nil, fmt.Errorf("embedded: scanning %s.name: %w", spansView, err)
+		}
+		op.Kind = storage.SpanKind(k)
+		out = append(out, op)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: reading %s.name: %w", spansView, err)
+	}
+	return out, nil
+}
+
+// FindTraces implements storage.TraceReader. A trace matches when one of
+// its spans matches every set filter: Service, Operation (the span name),
+// Start <= start <= End, MinDuration <= duration <= MaxDuration (µs
+// precision) and each of Tags (see tagCondition). The newest Limit
+// matching traces (by their newest span's start; DefaultTraceLimit when
+// Limit <= 0, at most MaxTraceLimit) are returned whole, newest first, each
+// trace's spans in start order.
+func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]storage.Trace, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if q.Service != "" {
+		add("service = ?", q.Service)
+	}
+	if q.Operation != "" {
+		add("name = ?", q.Operation)
+	}
+	if !q.Start.IsZero() {
+		add("start >= ?", q.Start)
+	}
+	if !q.End.IsZero() {
+		add("start <= ?", q.End)
+	}
+	if q.MinDuration > 0 {
+		add("duration_us >= ?", q.MinDuration.Microseconds())
+	}
+	if q.MaxDuration > 0 {
+		add("duration_us <= ?", q.MaxDuration.Microseconds())
+	}
+	keys := make([]string, 0, len(q.Tags))
+	for k := range q.Tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		cond, a := tagCondition(k, q.Tags[k])
+		add(cond, a...)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultTraceLimit
+	}
+	return b.tracesWhere(ctx, conds, args, min(limit, MaxTraceLimit))
+}
+
+// tagColumns are the span tags stored as typed columns, by tag key (Zipkin
+// and OpenTelemetry spellings), as VARCHAR expressions.
+var tagColumns = map[string]string{
+	"http.method":               "http_method",
+	"http.request.method":       "http_method",
+	"http.route":                "http_route",
+	"http.status_code":          "CAST(http_status AS VARCHAR)",
+	"http.response.status_code": "CAST(http_status AS VARCHAR)",
+	"peer.service":              "peer_service",
+	"guid:x-request-id":         "request_id",
+	"request_id":                "request_id",
+	"response_flags":            "response_flags",
+	"upstream_cluster":          "upstream_cluster",
+	"span.kind":                 "kind",
+}
+
+// tagCondition matches tag key=value against the span's attributes (the
+// first attribute with that key) and, for the keys in tagColumns, the
+// typed column; "error" = "true" also matches status code 2 (error).
+func tagCondition(key, value string) (string, []any) {
+	cond := "attr_values[list_position(attr_keys, ?)] IS NOT DISTINCT FROM ?"
+	args := []any{key, value}
+	if col, ok := tagColumns[key]; ok {
+		cond += " OR " + col + " = ?"
+		args = append(args, value)
+	}
+	if key == "error" && value == "true" {
+		cond += " OR status_code = 2"
+	}
+	return "(" + cond + ")", args
+}
+
+// GetTrace implements storage.TraceReader: every span of id, in start
+// order, or storage.ErrNotFound.
+func (b *Backend) GetTrace(ctx context.Context, id storage.TraceID) (storage.Trace, error) {
+	// Literal ids, so that DuckDB pushes them into the scans as constant
+	// filters (zonemaps then skip row groups).
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE trace_id_high = %d::UBIGINT AND trace_id_low = %d::UBIGINT ORDER BY start, span_id, shared",
+		spanColumns.names(), spansView, id.High, id.Low)
+	traces, err := b.scanTraces(ctx, q)
+	if err != nil {
+		return storage.Trace{}, err
+	}
+	if len(traces) == 0 {
+		return storage.Trace{}, fmt.Errorf("trace %016x%016x: %w", id.High, id.Low, storage.ErrNotFound)
+	}
+	return traces[0], nil
+}
+
+// TracesByRequestID implements storage.TraceReader: the traces that have a
+// span with that request id, whole, newest first (at most MaxTraceLimit);
+// none is an empty slice and a nil error.
+func (b *Backend) TracesByRequestID(ctx context.Context, requestID string) ([]storage.Trace, error) {
+	cond := fmt.Sprintf("%s = %d::UBIGINT AND request_id = ?", requestHashColumn, requestHash(requestID))
+	return b.tracesWhere(ctx, []string{cond}, []any{requestID}, MaxTraceLimit)
+}
+
+// tracesWhere returns whole the newest limit traces that have a span
+// matching all conds.
+func (b *Backend) tracesWhere(ctx context.Context, conds []string, args []any, limit int) ([]storage.Trace, error) {
+	where := ""
+	if len(conds) > 0 {
+		where = "\n  WHERE " + strings.Join(conds, "\n    AND ")
+	}
+	var sel strings.Builder
+	for i, c := range spanColumns {
+		if i > 0 {
+			sel.WriteString(", ")
+		}
+		sel.WriteString("s." + c.name)
+	}
+	q := "WITH hits AS (\n  SELECT trace_id_high, trace_id_low, max(start) AS latest FROM " + spansView + where +
+		fmt.Sprintf("\n  GROUP BY trace_id_high, trace_id_low ORDER BY latest DESC, trace_id_high, trace_id_low LIMIT %d)", limit) +
+		"\nSELECT " + sel.String() + " FROM " + spansView + " s JOIN hits USING (trace_id_high, trace_id_low)" +
+		"\nORDER BY hits.latest DESC, s.trace_id_high, s.trace_id_low, s.start, s.span_id, s.shared"
+	return b.scanTraces(ctx, q, args...)
+}
+
+// scanTraces runs q, which selects spanColumns grouped by trace id, and
+// gathers consecutive spans of one trace id into a Trace.
+func (b *Backend) scanTraces(ctx context.Context, q string, args ...any) ([]storage.Trace, error) {
+	rows, err := b.duck.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: querying %s: %w", spansView, err)
+	}
+	defer rows.Close()
+	out := []storage.Trace{}
+	dests := make([]any, 0, len(spanColumns))
+	for rows.Next() {
+		var s storage.Span
+		if err := rows.Scan(spanColumns.dests(&s, dests)...); err != nil {
+			return nil, fmt.Errorf("embedded: scanning %s: %w", spansView, err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != s.TraceID {
+			out = append(out, storage.Trace{ID: s.TraceID})
+		}
+		out[len(out)-1].Spans = append(out[len(out)-1].Spans, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: reading %s: %w", spansView, err)
+	}
+	return out, nil
+}
+
+// queryStrings runs q, which selects one VARCHAR column, into a non-nil
+// slice.
+func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %s: %w", q, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("embedded: %s: %w", q, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: %s: %w", q, err)
+	}
+	return out, nil
+}
