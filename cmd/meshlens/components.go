@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/zipkinreceiver"
+
 	queryext "github.com/meshlens/meshlens/query/queryext"
 	"github.com/meshlens/meshlens/receivers/envoyaccesslog"
 	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
@@ -24,6 +26,7 @@ func components() (otelcol.Factories, error) {
 		promreceiver.NewRemoteWriteFactory(),
 		otlpreceiver.NewFactory(),
 		envoyaccesslog.NewFactory(),
+		zipkinreceiver.NewFactory(),
 	); err != nil {
 		return f, err
 	}

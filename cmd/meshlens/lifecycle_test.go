@@ -86,6 +86,7 @@ func TestServeBinaryLifecycle(t *testing.T) {
 		"--set=receivers::prometheus_remote_write::endpoint=" + testutil.FreeAddr(t),
 		"--set=receivers::envoyaccesslog::grpc::endpoint=" + testutil.FreeAddr(t),
 		"--set=receivers::envoyaccesslog::checkpoint_dir=" + filepath.Join(setDir, "ckpt"),
+		"--set=receivers::zipkin::endpoint=" + testutil.FreeAddr(t),
 		"--set=receivers::otlp::protocols::grpc::endpoint=" + testutil.FreeAddr(t),
 		"--set=receivers::otlp::protocols::http::endpoint=" + testutil.FreeAddr(t),
 		"--set=service::telemetry::metrics::level=none",
