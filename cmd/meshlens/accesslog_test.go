@@ -178,20 +178,9 @@ func TestAccessLogsEndToEnd(t *testing.T) {
 // fileLogsConfig is a `meshlens serve` config that follows logPath from its
 // beginning, with data and checkpoints under dir.
 func fileLogsConfig(dir, queryAddr, logPath, reporter string) string {
-	return fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  envoyaccesslog:
-    checkpoint_dir: %q
-    files: [{include: [%q], start_at: beginning, poll_interval: 20ms, reporter: %s}]
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    logs: {receivers: [envoyaccesslog], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, filepath.Join(dir, "data"), queryAddr, filepath.Join(dir, "ckpt"), logPath, reporter)
+	return testConfig(filepath.Join(dir, "data"), queryAddr,
+		fmt.Sprintf("  envoyaccesslog:\n    checkpoint_dir: %q\n"+
+			"    files: [{include: [%q], start_at: beginning, poll_interval: 20ms, reporter: %s}]",
+			filepath.Join(dir, "ckpt"), logPath, reporter),
+		"    logs: {receivers: [envoyaccesslog], exporters: [meshlens]}")
 }

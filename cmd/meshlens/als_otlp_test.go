@@ -29,21 +29,9 @@ import (
 func TestAccessLogsFromALSAndOTLP(t *testing.T) {
 	dir := t.TempDir()
 	queryAddr, alsAddr, otlpAddr := testutil.FreeAddr(t), testutil.FreeAddr(t), testutil.FreeAddr(t)
-	startMeshlens(t, fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  envoyaccesslog: {grpc: {endpoint: %q}}
-  otlp: {protocols: {grpc: {endpoint: %q}}}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    logs: {receivers: [envoyaccesslog, otlp], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, dir, queryAddr, alsAddr, otlpAddr), queryAddr)
+	startMeshlens(t, testConfig(dir, queryAddr,
+		fmt.Sprintf("  envoyaccesslog: {grpc: {endpoint: %q}}\n  otlp: {protocols: {grpc: {endpoint: %q}}}", alsAddr, otlpAddr),
+		"    logs: {receivers: [envoyaccesslog, otlp], exporters: [meshlens]}"), queryAddr)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 
 	// Envoy's gRPC access-log service.

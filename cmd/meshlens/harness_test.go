@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,4 +44,24 @@ func startMeshlens(t *testing.T, yaml, queryAddr string) {
 		}
 		return testutil.HTTPOK("http://" + queryAddr + "/api/v1/status/buildinfo")
 	})
+}
+
+// testConfig is a `meshlens serve` config with storage under dataDir, the
+// query API on queryAddr, and the given receivers and pipelines (YAML
+// bodies, indented as under `receivers:` and `pipelines:`).
+func testConfig(dataDir, queryAddr, receivers, pipelines string) string {
+	return fmt.Sprintf(`
+extensions:
+  meshlens_storage: {embedded: {path: %q}}
+  meshlens_query: {endpoint: %q, lookback_delta: 5m}
+receivers:
+%s
+exporters:
+  meshlens: {}
+service:
+  extensions: [meshlens_storage, meshlens_query]
+  pipelines:
+%s
+  telemetry: {metrics: {level: none}, logs: {level: warn}}
+`, dataDir, queryAddr, receivers, pipelines)
 }

@@ -100,7 +100,7 @@ func TestServeBinaryLifecycle(t *testing.T) {
 
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(testConfig(dir, "127.0.0.1:1", "127.0.0.1:2"),
+	if err := os.WriteFile(bad, []byte(strings.Replace(remoteWriteConfig(dir, "127.0.0.1:1", "127.0.0.1:2"),
 		"lookback_delta: 5m", "lookback_delta: -5m", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestServeBinaryLifecycle(t *testing.T) {
 
 	queryAddr, rwAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	cfg := filepath.Join(dir, "ok.yaml")
-	if err := os.WriteFile(cfg, []byte(testConfig(filepath.Join(dir, "data"), queryAddr, rwAddr)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(remoteWriteConfig(filepath.Join(dir, "data"), queryAddr, rwAddr)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -157,19 +157,7 @@ func runServe(t *testing.T, bin, cfg, queryAddr string, f func()) {
 	}
 }
 
-func testConfig(dataDir, queryAddr, rwAddr string) string {
-	return fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q, lookback_delta: 5m}
-receivers:
-  prometheus_remote_write: {endpoint: %q}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    metrics: {receivers: [prometheus_remote_write], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, dataDir, queryAddr, rwAddr)
+func remoteWriteConfig(dataDir, queryAddr, rwAddr string) string {
+	return testConfig(dataDir, queryAddr, fmt.Sprintf("  prometheus_remote_write: {endpoint: %q}", rwAddr),
+		"    metrics: {receivers: [prometheus_remote_write], exporters: [meshlens]}")
 }

@@ -35,11 +35,7 @@ func TestSideBySideWithPrometheus(t *testing.T) {
 	targetHost := strings.TrimPrefix(target.URL, "http://")
 
 	queryAddr, rwAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
-	startMeshlens(t, fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
+	startMeshlens(t, testConfig(t.TempDir(), queryAddr, fmt.Sprintf(`
   prometheus_scrape:
     scrape_configs:
       - job_name: ml
@@ -47,15 +43,8 @@ receivers:
         scrape_timeout: 1s
         metrics_path: /stats/prometheus
         static_configs: [{targets: [%q]}]
-  prometheus_remote_write: {endpoint: %q}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    metrics: {receivers: [prometheus_scrape, prometheus_remote_write], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, t.TempDir(), queryAddr, targetHost, rwAddr), queryAddr)
+  prometheus_remote_write: {endpoint: %q}`, targetHost, rwAddr),
+		"    metrics: {receivers: [prometheus_scrape, prometheus_remote_write], exporters: [meshlens]}"), queryAddr)
 
 	promAddr := testutil.StartPrometheus(t, fmt.Sprintf(`
 global: {scrape_interval: 1s, scrape_timeout: 1s}

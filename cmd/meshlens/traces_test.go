@@ -22,20 +22,9 @@ import (
 func TestTracesOTLPToJaegerAndZipkin(t *testing.T) {
 	dir := t.TempDir()
 	queryAddr, otlpAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
-	startMeshlens(t, fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: %q}}}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    traces: {receivers: [otlp], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, dir, queryAddr, otlpAddr), queryAddr)
+	startMeshlens(t, testConfig(dir, queryAddr,
+		fmt.Sprintf("  otlp: {protocols: {grpc: {endpoint: %q}}}", otlpAddr),
+		"    traces: {receivers: [otlp], exporters: [meshlens]}"), queryAddr)
 
 	traceID := pcommon.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
 	now := time.Now()

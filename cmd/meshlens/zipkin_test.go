@@ -20,20 +20,9 @@ import (
 func TestZipkinGoClientServer(t *testing.T) {
 	dir := t.TempDir()
 	queryAddr, zipkinAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
-	startMeshlens(t, fmt.Sprintf(`
-extensions:
-  meshlens_storage: {embedded: {path: %q}}
-  meshlens_query: {endpoint: %q}
-receivers:
-  zipkin: {endpoint: %q}
-exporters:
-  meshlens: {}
-service:
-  extensions: [meshlens_storage, meshlens_query]
-  pipelines:
-    traces: {receivers: [zipkin], exporters: [meshlens]}
-  telemetry: {metrics: {level: none}, logs: {level: warn}}
-`, dir, queryAddr, zipkinAddr), queryAddr)
+	startMeshlens(t, testConfig(dir, queryAddr,
+		fmt.Sprintf("  zipkin: {endpoint: %q}", zipkinAddr),
+		"    traces: {receivers: [zipkin], exporters: [meshlens]}"), queryAddr)
 
 	rep := reporterhttp.NewReporter("http://"+zipkinAddr+"/api/v2/spans", reporterhttp.BatchInterval(50*time.Millisecond))
 	newTracer := func(service string) *zipkin.Tracer {
