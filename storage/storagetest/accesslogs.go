@@ -40,16 +40,8 @@ func openLogs(t *testing.T, h Harness) (storage.Backend, logStore) {
 
 func asLogs(t *testing.T, b storage.Backend) logStore {
 	t.Helper()
-	ls, ok := b.(logStore)
-	if !ok {
-		t.Fatalf("backend %T is not an AccessLogWriter and AccessLogReader", b)
-	}
-	return ls
+	return as[logStore](t, b, "an AccessLogWriter and AccessLogReader")
 }
-
-// logBase is a UTC midnight inside any backend's retention, so records
-// around it land in two days (partitions).
-func logBase() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
 
 func mustWriteLogs(t *testing.T, w storage.AccessLogWriter, rows []storage.AccessLog) {
 	t.Helper()
@@ -109,7 +101,7 @@ func filledLog(seed int, start time.Time) storage.AccessLog {
 
 func testLogRoundTrip(t *testing.T, h Harness) {
 	_, ls := openLogs(t, h)
-	base := logBase()
+	base := dayBase()
 	in := []storage.AccessLog{
 		filledLog(1, base.Add(-time.Minute+123*time.Microsecond)),
 		filledLog(2, base.Add(time.Minute)),
@@ -156,7 +148,7 @@ func filterCorpus(base time.Time) []storage.AccessLog {
 
 func testLogFilters(t *testing.T, h Harness) {
 	_, ls := openLogs(t, h)
-	base := logBase()
+	base := dayBase()
 	mustWriteLogs(t, ls, filterCorpus(base))
 	cases := []struct {
 		name string
@@ -214,7 +206,7 @@ func seqLogs(base time.Time, n int, prefix string) []storage.AccessLog {
 
 func testLogLimit(t *testing.T, h Harness) {
 	_, ls := openLogs(t, h)
-	base := logBase().Add(-time.Hour)
+	base := dayBase().Add(-time.Hour)
 	rows := seqLogs(base, 150, "r")
 	mustWriteLogs(t, ls, rows)
 	got := mustFind(t, ls, storage.AccessLogQuery{})
@@ -233,7 +225,7 @@ func testLogLimit(t *testing.T, h Harness) {
 
 func testLogReplay(t *testing.T, h Harness) {
 	_, ls := openLogs(t, h)
-	batch := filterCorpus(logBase())
+	batch := filterCorpus(dayBase())
 	mustWriteLogs(t, ls, batch)
 	mustWriteLogs(t, ls, batch)
 	mustWriteLogs(t, ls, batch[2:4])
@@ -245,7 +237,7 @@ func testLogReplay(t *testing.T, h Harness) {
 func testLogConcurrent(t *testing.T, h Harness) {
 	_, ls := openLogs(t, h)
 	const writers, batches, perBatch = 4, 10, 50
-	base := logBase().Add(-time.Hour)
+	base := dayBase().Add(-time.Hour)
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -273,14 +265,10 @@ func testLogConcurrent(t *testing.T, h Harness) {
 }
 
 func testLogDurable(t *testing.T, h Harness) {
-	if h.Reopen == nil {
-		t.Skip("backend harness has no Reopen: durability is not checked for it")
-	}
 	b, ls := openLogs(t, h)
-	batch := filterCorpus(logBase())
+	batch := filterCorpus(dayBase())
 	mustWriteLogs(t, ls, batch)
-	b = h.Reopen(t, b)
-	t.Cleanup(func() { _ = b.Close() })
+	b = reopen(t, h, b)
 	if got := mustFind(t, asLogs(t, b), storage.AccessLogQuery{}); len(got) != len(batch) {
 		t.Fatalf("after reopen: %d records, want %d", len(got), len(batch))
 	}

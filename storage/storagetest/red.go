@@ -153,7 +153,7 @@ func testREDExact(t *testing.T, h Harness) {
 		t.Fatalf("backend %T is not a storage.REDReader", b)
 	}
 	n := cmp.Or(h.REDCorpusRows, DefaultREDCorpusRows)
-	base := logBase()
+	base := dayBase()
 	rows := REDCorpus(n, base, 1)
 	for i := 0; i < len(rows); i += 50_000 {
 		mustWriteLogs(t, ls, rows[i:min(i+50_000, len(rows))])

@@ -219,13 +219,9 @@ func testConcurrent(t *testing.T, h Harness) {
 }
 
 func testDurable(t *testing.T, h Harness) {
-	if h.Reopen == nil {
-		t.Skip("backend harness has no Reopen: durability is not checked for it")
-	}
 	b := h.Open(t)
 	mustAppend(t, b, []storage.Sample{reqs("200", 1000, 1), reqs("200", 2000, 2)})
-	b = h.Reopen(t, b)
-	t.Cleanup(func() { _ = b.Close() })
+	b = reopen(t, h, b)
 	got := series(t, b, 0, 5000, eq("response_code", "200"))
 	wantSeries(t, got, `{__name__="istio_requests_total", destination_service="reviews", response_code="200"}: 1000=1 2000=2`)
 }

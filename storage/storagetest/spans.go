@@ -33,11 +33,7 @@ type spanStore interface {
 
 func asSpans(t *testing.T, b storage.Backend) spanStore {
 	t.Helper()
-	ss, ok := b.(spanStore)
-	if !ok {
-		t.Fatalf("backend %T is not a SpanWriter and TraceReader", b)
-	}
-	return ss
+	return as[spanStore](t, b, "a SpanWriter and TraceReader")
 }
 
 func openSpans(t *testing.T, h Harness) (storage.Backend, spanStore) {
@@ -45,10 +41,6 @@ func openSpans(t *testing.T, h Harness) (storage.Backend, spanStore) {
 	b := open(t, h)
 	return b, asSpans(t, b)
 }
-
-// spanBase is a UTC midnight inside any backend's retention, so spans
-// around it land in two days (partitions).
-func spanBase() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
 
 func mustWriteSpans(t *testing.T, w storage.SpanWriter, spans []storage.Span) {
 	t.Helper()
@@ -107,7 +99,7 @@ func normSpan(s storage.Span) storage.Span {
 
 func testSpanRoundTrip(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	base := spanBase()
+	base := dayBase()
 	want := fullSpan(base)
 	child := storage.Span{TraceID: want.TraceID, SpanID: 7, ParentID: want.SpanID, Service: "payments", Name: "charge",
 		Start: base.Add(time.Millisecond), DurationMicros: 10} // the day of base: the trace spans two partitions
@@ -128,7 +120,7 @@ func testSpanRoundTrip(t *testing.T, h Harness) {
 
 func testSpanDuplicates(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	base := spanBase()
+	base := dayBase()
 	s := fullSpan(base)
 	other := s
 	other.SpanID++ // differs in one field: stored too
@@ -145,7 +137,7 @@ func testSpanDuplicates(t *testing.T, h Harness) {
 
 func testSpanServices(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	base := spanBase()
+	base := dayBase()
 	mustWriteSpans(t, ss, []storage.Span{
 		{TraceID: storage.TraceID{Low: 1}, SpanID: 1, Service: "b", Name: "GET", Kind: "server", Start: base},
 		{TraceID: storage.TraceID{Low: 1}, SpanID: 2, Service: "b", Name: "GET", Kind: "client", Start: base},
@@ -216,7 +208,7 @@ func traceIDs(ts []storage.Trace) []uint64 {
 
 func testFindTraces(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	base := spanBase()
+	base := dayBase()
 	mustWriteSpans(t, ss, findCorpus(base))
 	cases := []struct {
 		name string
@@ -258,7 +250,7 @@ func testFindTraces(t *testing.T, h Harness) {
 
 func testGetTraceNotFound(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	mustWriteSpans(t, ss, findCorpus(spanBase()))
+	mustWriteSpans(t, ss, findCorpus(dayBase()))
 	_, err := ss.GetTrace(context.Background(), storage.TraceID{High: 0, Low: 1}) // High differs from trace 1's
 	if !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("GetTrace(unknown) error = %v, want ErrNotFound", err)
@@ -267,7 +259,7 @@ func testGetTraceNotFound(t *testing.T, h Harness) {
 
 func testTracesByRequestID(t *testing.T, h Harness) {
 	_, ss := openSpans(t, h)
-	base := spanBase()
+	base := dayBase()
 	spans := findCorpus(base)
 	spans[1].RequestID = "req-1"  // trace 1's child
 	spans[4].RequestID = "req-1"  // trace 3's root
@@ -296,7 +288,7 @@ func testDependencies(t *testing.T, h Harness) {
 	if !ok {
 		t.Fatalf("backend %T is not a DependencyReader", b)
 	}
-	base := spanBase()
+	base := dayBase()
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 	tid := storage.TraceID{High: 9, Low: 9}
 	spans := []storage.Span{
@@ -364,13 +356,9 @@ func compareStrings(a, b string) int {
 }
 
 func testSpanDurable(t *testing.T, h Harness) {
-	if h.Reopen == nil {
-		t.Skip("backend harness has no Reopen: durability is not checked for it")
-	}
 	b, ss := openSpans(t, h)
-	mustWriteSpans(t, ss, findCorpus(spanBase()))
-	b = h.Reopen(t, b)
-	t.Cleanup(func() { _ = b.Close() })
+	mustWriteSpans(t, ss, findCorpus(dayBase()))
+	b = reopen(t, h, b)
 	got, err := asSpans(t, b).FindTraces(context.Background(), storage.TraceQuery{})
 	if err != nil || len(got) != 4 {
 		t.Fatalf("after reopen: %d traces, %v; want 4", len(got), err)
