@@ -5,6 +5,10 @@ set -eu
 
 need=""
 command -v prometheus >/dev/null 2>&1 || need="$need prometheus"
+# ClickHouse backend tests start a private server on loopback.
+command -v clickhouse-server >/dev/null 2>&1 || need="$need clickhouse-server clickhouse-client"
+# Browser tests of the web UI drive headless Chromium.
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 
 if [ -n "$need" ]; then
 	echo "deploy/dev: installing Debian packages:$need"
