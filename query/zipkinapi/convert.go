@@ -58,11 +58,28 @@ func toSpan(s *storage.Span) Span {
 	}
 	z.Duration = s.DurationMicros
 	z.LocalEndpoint = endpoint(&tags, s.Service, localIPKeys, localPortKeys)
-	remote, _ := take(&tags, rowconv.AttrPeerService, accept)
+	remote, ok := take(&tags, rowconv.AttrPeerService, accept)
+	if !ok {
+		remote, _ = take(&tags, rowconv.AttrServicePeerName, accept)
+	}
+	zipkinTagNames(tags)
 	z.RemoteEndpoint = endpoint(&tags, remote, remoteIPKeys, remotePortKeys)
 	z.Annotations = annotations(s.Events)
 	z.Tags = newTags(tags)
 	return z
+}
+
+// zipkinTagNames renames, in place, the tags that current OpenTelemetry
+// conventions (and so the contrib Zipkin translator at ingest) name
+// differently from Zipkin, unless the Zipkin name is there too.
+func zipkinTagNames(tags []storage.KeyValue) {
+	for i, kv := range tags {
+		if kv.Key == rowconv.AttrHTTPResponseStatusCode {
+			if _, dup := tracefmt.Lookup(tags, rowconv.AttrHTTPStatusCode); !dup {
+				tags[i].Key = rowconv.AttrHTTPStatusCode
+			}
+		}
+	}
 }
 
 // endpoint builds an endpoint from service and the first address and port

@@ -20,8 +20,8 @@ const (
 // Filters, all ANDed: Start <= start < End (each bound only when set);
 // ResponseCode exactly; CodeClass c selects codes c00–c99; ResponseFlag is
 // one flag that the record's comma-separated flags contain; PathPrefix
-// prefixes the path; RequestID equals the request id (a point read: a scan
-// of the 8-byte request_hash column, then a string check of the few hits).
+// prefixes the path; RequestID equals the request id (a point read: an
+// index lookup of its request_hash, then a string check of the few hits).
 //
 // Service and Direction: Direction "inbound" (or "destination") selects
 // records reported by the destination's proxy, and Service then names the
@@ -42,7 +42,11 @@ func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) 
 		limit = DefaultFindLimit
 	}
 	limit = min(limit, MaxFindLimit)
-	query := "SELECT " + accessLogColumns.names() + " FROM " + accessLogsView + where +
+	with, from := "", accessLogsView
+	if q.RequestID != "" {
+		with, from = accessLogParts.pointRead(requestHashColumn, requestHash(q.RequestID)), "hits"
+	}
+	query := with + "SELECT " + accessLogColumns.names() + " FROM " + from + where +
 		fmt.Sprintf("\nORDER BY start DESC, request_id, reporter LIMIT %d", limit)
 	rows, err := b.duck.db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -109,9 +113,8 @@ func accessLogWhere(q storage.AccessLogQuery) (string, []any, error) {
 		add("starts_with(path, ?)", q.PathPrefix)
 	}
 	if q.RequestID != "" {
-		// The hash is a literal (a number, computed here) so that DuckDB
-		// pushes it into the scan as a constant filter.
-		add(fmt.Sprintf("%s = %d::UBIGINT AND request_id = ?", requestHashColumn, requestHash(q.RequestID)), q.RequestID)
+		// FindAccessLogs selects from the request_hash point read.
+		add("request_id = ?", q.RequestID)
 	}
 	if len(conds) == 0 {
 		return "", nil, nil

@@ -32,11 +32,18 @@ const (
 // empty template table the day tables copy.
 type partitioned struct {
 	view, dayFmt, prefix, template string
+	// indexed are the columns each day table has an ART index on: the
+	// point lookups' columns (a trace or request id among millions). DuckDB
+	// uses such an index only for a scan with that one filter, so lookups
+	// filter on it alone in a MATERIALIZED CTE and check the rest after.
+	indexed []string
 }
 
 var (
-	accessLogParts = &partitioned{view: accessLogsView, dayFmt: accessLogsDayFmt, prefix: accessLogsPrefix, template: accessLogsTemplate}
-	spanParts      = &partitioned{view: spansView, dayFmt: spansDayFmt, prefix: spansPrefix, template: spansTemplate}
+	accessLogParts = &partitioned{view: accessLogsView, dayFmt: accessLogsDayFmt, prefix: accessLogsPrefix, template: accessLogsTemplate,
+		indexed: []string{requestHashColumn}}
+	spanParts = &partitioned{view: spansView, dayFmt: spansDayFmt, prefix: spansPrefix, template: spansTemplate,
+		indexed: []string{"trace_id_low", requestHashColumn}}
 )
 
 // table is the name of p's day table for day.
@@ -115,6 +122,9 @@ func (s *duckStore) ensureDays(ctx context.Context, p *partitioned, days []time.
 			if err := c.exec(ctx, q); err != nil {
 				return fmt.Errorf("creating %s: %w", p.table(d), err)
 			}
+			if err := p.index(ctx, c, d); err != nil {
+				return err
+			}
 			have[d] = true
 		}
 		return c.exec(ctx, s.viewSQL(p))
@@ -126,6 +136,25 @@ func (s *duckStore) ensureDays(ctx context.Context, p *partitioned, days []time.
 		return fmt.Errorf("embedded: %w", err)
 	}
 	return nil
+}
+
+// index creates day d's missing indexes.
+func (p *partitioned) index(ctx context.Context, c rawConn, d time.Time) error {
+	for _, col := range p.indexed {
+		q := "CREATE INDEX IF NOT EXISTS " + p.table(d) + "_" + col + " ON " + p.table(d) + " (" + col + ")"
+		if err := c.exec(ctx, q); err != nil {
+			return fmt.Errorf("indexing %s.%s: %w", p.table(d), col, err)
+		}
+	}
+	return nil
+}
+
+// pointRead is a MATERIALIZED CTE "hits" of p's rows whose indexed column
+// col equals v, as a literal: the one-filter scan DuckDB answers from the
+// index. The query that follows selects from hits and applies any other
+// condition there, where DuckDB cannot push it into that scan.
+func (p *partitioned) pointRead(col string, v uint64) string {
+	return fmt.Sprintf("WITH hits AS MATERIALIZED (SELECT * FROM %s WHERE %s = %d::UBIGINT)\n", p.view, col, v)
 }
 
 // dropDays drops p's given day tables and redefines its view, in one

@@ -60,46 +60,69 @@ func genFlags(render func(flags string) string) string {
 	return fmt.Sprintf("[%s][1 + (hash(i, 'f') %% %d)::BIGINT]", strings.Join(out, ", "), len(sets))
 }
 
-// generateAccessLogs fills the day tables with n rows spread evenly over
-// [benchBase()−benchSpan/2, +benchSpan/2), inside DuckDB (a few seconds
-// for 10M rows, where the Appender would take minutes).
+// generateAccessLogs fills the access-log day tables with n generated rows
+// (see generateRows).
 func generateAccessLogs(tb testing.TB, b *Backend, n int) {
+	tb.Helper()
+	generateRows(tb, b, accessLogParts, sqlColumnsOf(accessLogColumns), genExprs,
+		[]string{requestHashColumn, responseFlagBitsColumn, rowHashColumn}, n)
+}
+
+// sqlColumn is a column's name and SQL type, whatever its row type.
+type sqlColumn struct{ name, sqlType string }
+
+func sqlColumnsOf[T any](cols columns[T]) []sqlColumn {
+	out := make([]sqlColumn, len(cols))
+	for i, c := range cols {
+		out[i] = sqlColumn{c.name, c.sqlType}
+	}
+	return out
+}
+
+// generateRows fills p's day tables with n rows spread evenly over
+// [benchBase()−benchSpan/2, +benchSpan/2), inside DuckDB (a few seconds
+// for 10M rows, where the Appender would take minutes). exprs generate
+// columns from the row number i (and "start" from $1 + i·$2 seconds);
+// other columns get a zero value of their type; extra names the derived
+// columns, which must all have an expression.
+func generateRows(tb testing.TB, b *Backend, p *partitioned, cols []sqlColumn, exprs map[string]string, extra []string, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	s := b.duck
 	from := benchBase().Add(-benchSpan / 2)
 	spacing := benchSpan.Seconds() / float64(n) // seconds between rows
 	names := []string{}
-	exprs := []string{}
-	for _, c := range accessLogColumns {
+	sel := []string{}
+	zero := map[string]string{"VARCHAR": "''", "BIGINT": "0", "INTEGER": "0", "UBIGINT": "0", "BOOLEAN": "false", "VARCHAR[]": "[]::VARCHAR[]"}
+	for _, c := range cols {
 		names = append(names, c.name)
-		e, ok := genExprs[c.name]
+		e, ok := exprs[c.name]
 		if !ok {
-			e = map[string]string{"VARCHAR": "''", "BIGINT": "0", "INTEGER": "0"}[c.sqlType]
+			e = zero[c.sqlType]
 		}
-		exprs = append(exprs, e+" AS "+c.name)
+		sel = append(sel, e+" AS "+c.name)
 	}
-	for _, extra := range []string{requestHashColumn, responseFlagBitsColumn, rowHashColumn} {
-		names = append(names, extra)
-		exprs = append(exprs, genExprs[extra]+" AS "+extra)
+	for _, x := range extra {
+		names = append(names, x)
+		sel = append(sel, exprs[x]+" AS "+x)
 	}
 	days := []time.Time{utcDay(from), utcDay(from.Add(benchSpan - time.Microsecond))}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if err := s.ensureDays(ctx, accessLogParts, days); err != nil {
+	if err := s.ensureDays(ctx, p, days); err != nil {
 		tb.Fatal(err)
 	}
 	for _, day := range slices.Compact(days) {
 		// Each day table takes the rows whose generated start falls in it.
 		first := max(0, int(day.Sub(from).Seconds()/spacing))
 		last := min(n, int(day.Add(24*time.Hour).Sub(from).Seconds()/spacing))
-		q := "INSERT INTO " + dayTable(day) + " (" + strings.Join(names, ", ") + ")\nSELECT " +
-			strings.Join(exprs, ",\n\t") + fmt.Sprintf("\nFROM range(%d, %d) t(i) WHERE start >= $3 AND start < $4", first, last+1)
+		q := "INSERT INTO " + p.table(day) + " (" + strings.Join(names, ", ") + ")\nSELECT " +
+			strings.Join(sel, ",\n\t") + fmt.Sprintf("\nFROM range(%d, %d) t(i) WHERE start >= $3 AND start < $4", first, last+1)
 		err := s.tx(ctx, func(c rawConn) error {
 			return c.exec(ctx, q, float64(from.Unix()), spacing, day, day.Add(24*time.Hour))
 		})
 		if err != nil {
-			tb.Fatalf("generating rows for %s: %v", dayTable(day), err)
+			tb.Fatalf("generating rows for %s: %v", p.table(day), err)
 		}
 	}
 }
@@ -121,6 +144,16 @@ func benchBackend(b *testing.B, n int) *Backend {
 	if be := benchFixtures[n]; be != nil {
 		return be
 	}
+	be := openFixture(b)
+	benchFixtures[n] = be
+	t0 := time.Now()
+	generateAccessLogs(b, be, n)
+	b.Logf("generated %d rows in %s", n, time.Since(t0).Round(time.Millisecond))
+	return be
+}
+
+// openFixture opens an empty backend in a directory TestMain removes.
+func openFixture(b *testing.B) *Backend {
 	dir, err := os.MkdirTemp("", "meshlens-bench-")
 	if err != nil {
 		b.Fatal(err)
@@ -130,15 +163,14 @@ func benchBackend(b *testing.B, n int) *Backend {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchFixtures[n] = be
-	t0 := time.Now()
-	generateAccessLogs(b, be, n)
-	b.Logf("generated %d rows in %s", n, time.Since(t0).Round(time.Millisecond))
 	return be
 }
 
 func closeBenchFixtures() {
 	for _, be := range benchFixtures {
+		_ = be.Close()
+	}
+	for _, be := range spanFixtures {
 		_ = be.Close()
 	}
 	for _, dir := range benchDirs {

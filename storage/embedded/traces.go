@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,10 +138,8 @@ func tagCondition(key, value string) (string, []any) {
 // GetTrace implements storage.TraceReader: every span of id, in start
 // order, or storage.ErrNotFound.
 func (b *Backend) GetTrace(ctx context.Context, id storage.TraceID) (storage.Trace, error) {
-	// Literal ids, so that DuckDB pushes them into the scans as constant
-	// filters (zonemaps then skip row groups).
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE trace_id_high = %d::UBIGINT AND trace_id_low = %d::UBIGINT ORDER BY start, span_id, shared",
-		spanColumns.names(), spansView, id.High, id.Low)
+	q := spanParts.pointRead("trace_id_low", id.Low) +
+		fmt.Sprintf("SELECT %s FROM hits WHERE trace_id_high = %d::UBIGINT ORDER BY start, span_id, shared", spanColumns.names(), id.High)
 	traces, err := b.scanTraces(ctx, q)
 	if err != nil {
 		return storage.Trace{}, err
@@ -153,10 +152,41 @@ func (b *Backend) GetTrace(ctx context.Context, id storage.TraceID) (storage.Tra
 
 // TracesByRequestID implements storage.TraceReader: the traces that have a
 // span with that request id, whole, newest first (at most MaxTraceLimit);
-// none is an empty slice and a nil error.
+// none is an empty slice and a nil error. Both steps are index lookups:
+// the request id's trace ids, then each trace.
 func (b *Backend) TracesByRequestID(ctx context.Context, requestID string) ([]storage.Trace, error) {
-	cond := fmt.Sprintf("%s = %d::UBIGINT AND request_id = ?", requestHashColumn, requestHash(requestID))
-	return b.tracesWhere(ctx, []string{cond}, []any{requestID}, MaxTraceLimit)
+	q := spanParts.pointRead(requestHashColumn, requestHash(requestID)) +
+		"SELECT trace_id_high, trace_id_low FROM hits WHERE request_id = ?" +
+		fmt.Sprintf(" GROUP BY trace_id_high, trace_id_low ORDER BY max(start) DESC, trace_id_high, trace_id_low LIMIT %d", MaxTraceLimit)
+	rows, err := b.duck.db.QueryContext(ctx, q, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: request id %q in %s: %w", requestID, spansView, err)
+	}
+	var ids []storage.TraceID
+	for rows.Next() {
+		var id storage.TraceID
+		if err := rows.Scan(&id.High, &id.Low); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("embedded: request id %q in %s: %w", requestID, spansView, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: request id %q in %s: %w", requestID, spansView, err)
+	}
+	out := make([]storage.Trace, 0, len(ids))
+	for _, id := range ids {
+		tr, err := b.GetTrace(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // dropped by retention meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tr)
+	}
+	return out, nil
 }
 
 // tracesWhere returns whole the newest limit traces that have a span

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/meshlens/meshlens/internal/zipkinspans"
 	"github.com/meshlens/meshlens/storage"
 )
 
@@ -27,8 +28,8 @@ const (
 	// "shared" and "debug", which ptrace has no field for (Bool true or the
 	// string "true"). They set Span.Shared and Span.Debug and are not kept
 	// in Span.Attrs, since Zipkin has them as fields, not tags.
-	AttrZipkinShared = "zipkin.shared"
-	AttrZipkinDebug  = "zipkin.debug"
+	AttrZipkinShared = zipkinspans.AttrShared
+	AttrZipkinDebug  = zipkinspans.AttrDebug
 	// AttrZipkinStartAbsent is the contrib translator's marker for a Zipkin
 	// span without a timestamp (its start is then the Unix epoch); it is
 	// dropped, the epoch start says the same.
@@ -48,6 +49,9 @@ const (
 	// AttrPeerService is where the contrib translator puts a Zipkin span's
 	// remoteEndpoint.serviceName (and where OTel puts the callee's name).
 	AttrPeerService = "peer.service"
+	// AttrServicePeerName is the same in current semantic conventions,
+	// where the contrib Zipkin translator puts it since v0.1xx.
+	AttrServicePeerName = "service.peer.name"
 	// AttrZipkinError is Zipkin's error tag: any value marks a failed span.
 	AttrZipkinError = "error"
 
@@ -77,7 +81,7 @@ var spanColumns = []tagColumn{
 	strColumn(func(s *storage.Span) *string { return &s.HTTPMethod }, nil, AttrHTTPMethod, AttrHTTPRequestMethod),
 	strColumn(func(s *storage.Span) *string { return &s.HTTPRoute }, pathOf,
 		AttrHTTPRoute, AttrURLPath, AttrHTTPTarget, AttrHTTPURL, AttrURLFull),
-	strColumn(func(s *storage.Span) *string { return &s.PeerService }, nil, AttrPeerService),
+	strColumn(func(s *storage.Span) *string { return &s.PeerService }, nil, AttrPeerService, AttrServicePeerName),
 	{
 		keys: []string{AttrHTTPStatusCode, AttrHTTPResponseStatusCode},
 		get: func(s *storage.Span) string {

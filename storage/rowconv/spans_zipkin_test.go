@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,20 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/meshlens/meshlens/internal/zipkinspans"
 	"github.com/meshlens/meshlens/storage"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/zipkin/*.rows.golden.json")
 
-// The collector-contrib Zipkin translator (pkg/translator/zipkin) is not a
-// dependency of this module, so these tests turn Zipkin v2 JSON into ptrace
-// with zipkinToTraces, which follows the translator's zipkinv2
-// to_translator.go rule by rule for the fields the samples use. Where the
-// translator drops a field (shared, debug), withFlags adds the carrier
-// attributes meshlens' intake must add (package doc, "# Traces").
+// These tests turn Zipkin v2 JSON into ptrace exactly as the zipkin
+// receiver does (internal/zipkinspans: the collector-contrib translator plus
+// the shared/debug carrier attributes); zipkinToTraces without withFlags
+// strips the carriers, as the contrib receiver alone would.
 
 type zipkinSpan struct {
 	TraceID        string            `json:"traceId"`
@@ -58,142 +55,29 @@ type zipkinAnnot struct {
 	Value     string `json:"value"`
 }
 
-// zipkinResourceKeys are some of the resource semantic-convention keys the
-// translator moves from tags to the resource (it uses the whole list).
-var zipkinResourceKeys = []string{"host.name", "service.namespace", "service.version", "telemetry.sdk.language"}
-
-func (z *zipkinSpan) service() string {
-	if z.LocalEndpoint == nil {
-		return ""
-	}
-	return z.LocalEndpoint.ServiceName
-}
-
 func zipkinToTraces(t testing.TB, data []byte, withFlags bool) ptrace.Traces {
 	t.Helper()
-	var zs []*zipkinSpan
-	if err := json.Unmarshal(data, &zs); err != nil {
+	spans, err := zipkinspans.DecodeJSONV2(data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The translator groups spans by local service into ResourceSpans.
-	slices.SortStableFunc(zs, func(a, b *zipkinSpan) int { return strings.Compare(a.service(), b.service()) })
-	td := ptrace.NewTraces()
-	var spans ptrace.SpanSlice
-	for i, z := range zs {
-		if i == 0 || z.service() != zs[i-1].service() {
-			rs := td.ResourceSpans().AppendEmpty()
-			if svc := z.service(); svc != "" {
-				rs.Resource().Attributes().PutStr(ResourceService, svc)
-				for _, k := range zipkinResourceKeys {
-					if v, ok := z.Tags[k]; ok {
-						rs.Resource().Attributes().PutStr(k, v)
-					}
+	td, err := zipkinspans.Translate(spans, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !withFlags {
+		rss := td.ResourceSpans()
+		for i := range rss.Len() {
+			for j := range rss.At(i).ScopeSpans().Len() {
+				ss := rss.At(i).ScopeSpans().At(j).Spans()
+				for k := range ss.Len() {
+					ss.At(k).Attributes().Remove(AttrZipkinShared)
+					ss.At(k).Attributes().Remove(AttrZipkinDebug)
 				}
 			}
-			spans = rs.ScopeSpans().AppendEmpty().Spans()
 		}
-		zipkinSpanToPdata(t, z, spans.AppendEmpty(), withFlags)
 	}
 	return td
-}
-
-func zipkinSpanToPdata(t testing.TB, z *zipkinSpan, sp ptrace.Span, withFlags bool) {
-	var tid [16]byte
-	hexID(t, tid[:], z.TraceID)
-	sp.SetTraceID(tid)
-	var sid, pid [8]byte
-	hexID(t, sid[:], z.ID)
-	sp.SetSpanID(sid)
-	if z.ParentID != "" && z.ParentID != z.ID {
-		hexID(t, pid[:], z.ParentID)
-		sp.SetParentSpanID(pid)
-	}
-	sp.SetName(z.Name)
-	tags := maps.Clone(z.Tags)
-	switch z.Kind {
-	case "CLIENT":
-		sp.SetKind(ptrace.SpanKindClient)
-	case "SERVER":
-		sp.SetKind(ptrace.SpanKindServer)
-	case "PRODUCER":
-		sp.SetKind(ptrace.SpanKindProducer)
-	case "CONSUMER":
-		sp.SetKind(ptrace.SpanKindConsumer)
-	default:
-		if tags["span.kind"] == "internal" {
-			sp.SetKind(ptrace.SpanKindInternal)
-		}
-		delete(tags, "span.kind")
-	}
-	if v, ok := tags["w3c.tracestate"]; ok {
-		sp.TraceState().FromRaw(v)
-		delete(tags, "w3c.tracestate")
-	}
-	if v, ok := tags["otel.status_code"]; ok {
-		sp.Status().SetCode(map[string]ptrace.StatusCode{"STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}[v])
-		sp.Status().SetMessage(tags["otel.status_description"])
-		delete(tags, "otel.status_code")
-		delete(tags, "otel.status_description")
-	}
-	if tags["error"] == "true" {
-		sp.Status().SetCode(ptrace.StatusCodeError)
-		delete(tags, "error")
-	}
-	a := sp.Attributes()
-	for k, v := range tags {
-		if !slices.Contains(zipkinResourceKeys, k) {
-			a.PutStr(k, v)
-		}
-	}
-	if e := z.LocalEndpoint; e != nil {
-		putEndpoint(a, e, "net.host.ip", "net.host.port")
-	}
-	if e := z.RemoteEndpoint; e != nil {
-		if e.ServiceName != "" {
-			a.PutStr(AttrPeerService, e.ServiceName)
-		}
-		putEndpoint(a, e, "net.peer.ip", "net.peer.port")
-	}
-	start := time.UnixMicro(z.Timestamp)
-	if z.Timestamp == 0 {
-		a.PutBool(AttrZipkinStartAbsent, true)
-		start = time.Unix(0, 0)
-	}
-	sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
-	sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(z.Duration) * time.Microsecond)))
-	for _, an := range z.Annotations {
-		ev := sp.Events().AppendEmpty()
-		ev.SetTimestamp(pcommon.NewTimestampFromTime(time.UnixMicro(an.Timestamp)))
-		ev.SetName(strings.Split(an.Value, "|")[0]) // "name|{attrs}|dropped" is OTel's; the samples have none
-	}
-	if withFlags && z.Shared {
-		a.PutBool(AttrZipkinShared, true)
-	}
-	if withFlags && z.Debug {
-		a.PutBool(AttrZipkinDebug, true)
-	}
-}
-
-func putEndpoint(a pcommon.Map, e *zipkinEndpoint, ipKey, portKey string) {
-	if e.IPv4 != "" {
-		a.PutStr(ipKey, e.IPv4)
-	}
-	if e.IPv6 != "" {
-		a.PutStr(ipKey, e.IPv6)
-	}
-	if e.Port > 0 {
-		a.PutInt(portKey, e.Port)
-	}
-}
-
-// hexID decodes a Zipkin hex id right-aligned into dst, as zipkin-go does
-// for 64-bit trace ids.
-func hexID(t testing.TB, dst []byte, s string) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) > len(dst) {
-		t.Fatalf("bad id %q: %v", s, err)
-	}
-	copy(dst[len(dst)-len(b):], b)
 }
 
 func readZipkinSample(t *testing.T, name string) ([]byte, []*zipkinSpan) {
@@ -237,6 +121,27 @@ func TestZipkinSamples(t *testing.T) {
 	}
 }
 
+func (z *zipkinSpan) service() string {
+	if z.LocalEndpoint == nil {
+		return ""
+	}
+	return z.LocalEndpoint.ServiceName
+}
+
+// hexID decodes a Zipkin hex id right-aligned into dst, as zipkin-go does
+// for 64-bit trace ids.
+func hexID(t testing.TB, dst []byte, s string) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) > len(dst) {
+		t.Fatalf("bad id %q: %v", s, err)
+	}
+	copy(dst[len(dst)-len(b):], b)
+}
+
+// translatorRenames are the Zipkin tags the contrib translator (v0.165)
+// stores under their current semantic-convention name.
+var translatorRenames = map[string]string{AttrHTTPStatusCode: AttrHTTPResponseStatusCode}
+
 // checkZipkinRow finds z's row (id and kind: a shared pair has one id) and
 // checks it field by field against the Zipkin JSON.
 func checkZipkinRow(t *testing.T, z *zipkinSpan, rows []storage.Span) {
@@ -263,6 +168,9 @@ func checkZipkinRow(t *testing.T, z *zipkinSpan, rows []storage.Span) {
 	}
 	got := rows[i]
 	for k, v := range z.Tags {
+		if r, ok := translatorRenames[k]; ok {
+			k = r
+		}
 		if w, ok := lookupAttr(got.Attrs, k); !ok || w != v {
 			t.Errorf("span %s: tag %s=%q kept as %q (present %v)", z.ID, k, v, w, ok)
 		}
@@ -316,8 +224,8 @@ func TestEnvoySample(t *testing.T) {
 		r.ResponseFlags != "" || r.HTTPMethod != "GET" || r.HTTPStatus != 200 || r.HTTPRoute != "/" {
 		t.Errorf("columns: %+v", r)
 	}
-	if v, _ := lookupAttr(r.Attrs, "net.host.ip"); v != "169.254.65.45" {
-		t.Errorf("net.host.ip = %q", v)
+	if v, _ := lookupAttr(r.Attrs, "network.local.address"); v != "169.254.65.45" {
+		t.Errorf("network.local.address = %q", v)
 	}
 }
 

@@ -30,7 +30,7 @@ var columns = []struct {
 		}
 		return strconv.Itoa(int(s.HTTPStatus))
 	}},
-	{[]string{rowconv.AttrPeerService}, func(s *storage.Span) string { return s.PeerService }},
+	{[]string{rowconv.AttrPeerService, rowconv.AttrServicePeerName}, func(s *storage.Span) string { return s.PeerService }},
 	{[]string{rowconv.AttrHTTPRoute, rowconv.AttrURLPath, rowconv.AttrHTTPTarget, rowconv.AttrHTTPURL, rowconv.AttrURLFull},
 		func(s *storage.Span) string { return s.HTTPRoute }},
 }
