@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,13 +12,19 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	zipkinhttp "github.com/openzipkin/zipkin-go/middleware/http"
 	reporterhttp "github.com/openzipkin/zipkin-go/reporter/http"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/contrib/propagators/b3"
+	"go.opentelemetry.io/otel/attribute"
+	otelzipkin "go.opentelemetry.io/otel/exporters/zipkin"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // TestZipkinGoClientServer instruments an HTTP client and server with
 // zipkin-go (B3 propagation, HTTP reporter to meshlens' Zipkin intake) and
-// reads the trace back whole through the Jaeger and Zipkin APIs.
+// reads the trace back whole through the Zipkin and both Jaeger APIs.
 func TestZipkinGoClientServer(t *testing.T) {
 	dir := t.TempDir()
 	queryAddr, zipkinAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
@@ -57,33 +65,60 @@ func TestZipkinGoClientServer(t *testing.T) {
 		t.Fatal("the client sent no X-B3-TraceId")
 	}
 
-	var zipkinSpans []struct {
-		ID, ParentID, Kind string
-		LocalEndpoint      struct{ ServiceName string }
-	}
-	testutil.WaitFor(t, "zipkin-go trace stored", 20*time.Second, func() error {
-		if err := getInto("http://"+queryAddr+"/api/v2/trace/"+traceID, &zipkinSpans); err != nil {
-			return err
-		}
-		if len(zipkinSpans) < 3 {
-			return fmt.Errorf("%d spans so far", len(zipkinSpans))
-		}
-		return nil
+	checkTraceWhole(t, queryAddr, traceID, []call{
+		{"productpage", "", "", ""},
+		{"productpage", "client", "productpage", ""},
+		{"reviews", "server", "productpage", "client"}, // zipkin-go shares the client's span id
 	})
-	services := map[string]bool{}
-	for _, s := range zipkinSpans {
-		services[s.LocalEndpoint.ServiceName] = true
+}
+
+// TestOTelZipkinExporterB3 instruments an HTTP client and server with
+// OpenTelemetry (otelhttp, the B3 propagator, the Zipkin exporter to
+// meshlens' Zipkin intake) and reads the trace back whole.
+func TestOTelZipkinExporterB3(t *testing.T) {
+	dir := t.TempDir()
+	queryAddr, zipkinAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
+	startMeshlens(t, testConfig(dir, queryAddr,
+		fmt.Sprintf("  zipkin: {endpoint: %q}", zipkinAddr),
+		"    traces: {receivers: [zipkin], exporters: [meshlens]}"), queryAddr)
+
+	prop := b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader))
+	provider := func(service string) *sdktrace.TracerProvider {
+		exp, err := otelzipkin.New("http://" + zipkinAddr + "/api/v2/spans")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp),
+			sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", service))))
+		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		return tp
 	}
-	if !services["productpage"] || !services["reviews"] {
-		t.Errorf("services %v, want productpage and reviews", services)
+	serverTP, clientTP := provider("reviews"), provider("productpage")
+	var gotB3 string
+	srv := httptest.NewServer(otelhttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotB3 = r.Header.Get("X-B3-TraceId")
+		w.WriteHeader(http.StatusOK)
+	}), "reviews", otelhttp.WithTracerProvider(serverTP), otelhttp.WithPropagators(prop)))
+	defer srv.Close()
+	client := &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport,
+		otelhttp.WithTracerProvider(clientTP), otelhttp.WithPropagators(prop))}
+
+	ctx, root := clientTP.Tracer("test").Start(context.Background(), "get-reviews")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/reviews/1", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var jaeger struct {
-		Data []struct {
-			Spans []struct{ SpanID string } `json:"spans"`
-		} `json:"data"`
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	root.End()
+	traceID := root.SpanContext().TraceID().String()
+	if gotB3 != traceID {
+		t.Fatalf("server saw X-B3-TraceId %q, want %s", gotB3, traceID)
 	}
-	if err := getInto("http://"+queryAddr+"/api/traces/"+traceID, &jaeger); err != nil ||
-		len(jaeger.Data) != 1 || len(jaeger.Data[0].Spans) != len(zipkinSpans) {
-		t.Errorf("Jaeger trace = %+v, %v; want the %d spans", jaeger, err, len(zipkinSpans))
-	}
+	checkTraceWhole(t, queryAddr, traceID, []call{
+		{"productpage", "", "", ""},
+		{"productpage", "client", "productpage", ""},
+		{"reviews", "server", "productpage", "client"},
+	})
 }
