@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	promstorage "github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
@@ -22,6 +23,9 @@ type Backend struct {
 	db   *tsdb.DB
 	md   metadataCache
 	duck *duckStore
+
+	dependencyWait   time.Duration
+	autocompleteKeys []string
 }
 
 var (
@@ -55,8 +59,9 @@ func Open(cfg Config, logger *slog.Logger) (*Backend, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	duck.rollupRetention = cfg.rollupRetention()
 	duck.startRetention(cfg.retentionCheckInterval(), logger.With("component", "duckdb"))
-	return &Backend{db: db, duck: duck}, nil
+	return &Backend{db: db, duck: duck, dependencyWait: cfg.dependencyWait(), autocompleteKeys: cfg.autocompleteKeys()}, nil
 }
 
 // Storage exposes the TSDB as a Prometheus storage.Storage, for engines and

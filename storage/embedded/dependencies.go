@@ -10,12 +10,6 @@ import (
 
 var _ storage.DependencyReader = (*Backend)(nil)
 
-// dependencyPairSlack is how far outside the window a call's other span
-// is looked for: a server span in the window pairs with a client span that
-// started up to this long before it, and a client span in the window with
-// a server span up to this long after it.
-const dependencyPairSlack = 5 * time.Minute
-
 // dependenciesSQL pairs spans into calls, in SQL; its parameters are the
 // window's bounds and the slack-widened bounds. A server span's caller is
 // the client span whose span id is the server's parent id or, for an Envoy
@@ -49,10 +43,11 @@ FROM calls GROUP BY parent, child ORDER BY parent, child`
 // Dependencies implements storage.DependencyReader over the spans that
 // started in [end−lookback, end]: a client→server call is counted in the
 // window its server span started in, its client span may lie up to
-// dependencyPairSlack outside it. Links are sorted by parent then child.
+// Config.DependencyWait outside it (and a client span of the window with no
+// server span is paired with server spans up to that long after it). Links are sorted by parent then child.
 func (b *Backend) Dependencies(ctx context.Context, end time.Time, lookback time.Duration) ([]storage.DependencyLink, error) {
 	rows, err := b.duck.db.QueryContext(ctx, dependenciesSQL,
-		end.Add(-lookback), end, end.Add(-lookback-dependencyPairSlack), end.Add(dependencyPairSlack))
+		end.Add(-lookback), end, end.Add(-lookback-b.dependencyWait), end.Add(b.dependencyWait))
 	if err != nil {
 		return nil, fmt.Errorf("embedded: dependency links from %s: %w", spansView, err)
 	}

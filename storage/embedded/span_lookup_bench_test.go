@@ -92,6 +92,7 @@ func BenchmarkSpanLookup(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 1))
 				var lat []time.Duration
 				b.ReportAllocs()
+				cpu0 := processCPU()
 				for b.Loop() {
 					p := picks[r.IntN(len(picks))]
 					t0 := time.Now()
@@ -101,9 +102,29 @@ func BenchmarkSpanLookup(b *testing.B) {
 						b.Fatalf("%s %v: %d spans, %v", name, p, got, err)
 					}
 				}
+				reportCPU(b, cpu0)
 				slices.Sort(lat)
 				b.ReportMetric(float64(lat[(len(lat)*99+99)/100-1].Microseconds())/1000, "p99-ms")
 			})
 		}
+	})
+}
+
+// BenchmarkDependencies measures dependency links for one hour of the
+// generated spans (half of them: the fixture spans two hours).
+func BenchmarkDependencies(b *testing.B) {
+	benchSizes(b, func(b *testing.B, n int) {
+		be := spanBenchBackend(b, n)
+		end := benchBase().Add(benchSpan / 2)
+		b.ReportAllocs()
+		cpu0 := processCPU()
+		for b.Loop() {
+			links, err := be.Dependencies(context.Background(), end, time.Hour)
+			if err != nil || len(links) == 0 {
+				b.Fatalf("Dependencies: %d links, %v", len(links), err)
+			}
+		}
+		b.ReportMetric(float64(n/2*b.N)/b.Elapsed().Seconds(), "spans/s")
+		reportCPU(b, cpu0)
 	})
 }

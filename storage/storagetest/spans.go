@@ -22,6 +22,8 @@ func RunSpans(t *testing.T, h Harness) {
 	t.Run("GetTraceNotFound", func(t *testing.T) { testGetTraceNotFound(t, h) })
 	t.Run("TracesByRequestID", func(t *testing.T) { testTracesByRequestID(t, h) })
 	t.Run("Dependencies", func(t *testing.T) { testDependencies(t, h) })
+	t.Run("DependenciesAcrossBatches", func(t *testing.T) { testDependenciesAcrossBatches(t, h) })
+	t.Run("RemoteServicesAndAutocomplete", func(t *testing.T) { testRemoteServicesAndAutocomplete(t, h) })
 	t.Run("DurableAcrossReopen", func(t *testing.T) { testSpanDurable(t, h) })
 }
 
