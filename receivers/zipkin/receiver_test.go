@@ -207,4 +207,3 @@ func zipkinspansEach(td ptrace.Traces, f func(ptrace.Span)) {
 		}
 	}
 }
-
