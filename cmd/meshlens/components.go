@@ -8,13 +8,15 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/zipkinreceiver"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 
 	queryext "github.com/meshlens/meshlens/query/queryext"
 	"github.com/meshlens/meshlens/receivers/envoyaccesslog"
 	promreceiver "github.com/meshlens/meshlens/receivers/prometheus"
+	zipkinreceiver "github.com/meshlens/meshlens/receivers/zipkin"
 	mlexporter "github.com/meshlens/meshlens/storage/exporter"
 	storageext "github.com/meshlens/meshlens/storage/extension"
+	"github.com/meshlens/meshlens/web"
 )
 
 // components lists every component the meshlens distribution ships.
@@ -35,7 +37,8 @@ func components() (otelcol.Factories, error) {
 	}
 	if f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		storageext.NewFactory(),
-		queryext.NewFactory(),
+		queryext.NewFactory(queryext.WithUI(web.Handler())),
+		filestorage.NewFactory(), // persistent sending_queue for the meshlens exporter
 	); err != nil {
 		return f, err
 	}

@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/meshlens/meshlens/query/graph"
 )
 
 // DefaultEndpoint is where Grafana's and Kiali's "Prometheus at :9090"
@@ -30,6 +32,9 @@ type Config struct {
 	// LookbackDelta is how far back an instant selector looks for a sample
 	// (Prometheus' --query.lookback-delta).
 	LookbackDelta time.Duration `mapstructure:"lookback_delta"`
+	// Health holds the graph's and services' health thresholds, in percent
+	// of requests (Kiali's defaults; see graph.HealthConfig).
+	Health graph.HealthConfig `mapstructure:"health"`
 }
 
 func createDefaultConfig() component.Config {
@@ -40,6 +45,7 @@ func createDefaultConfig() component.Config {
 		QueryTimeout:  2 * time.Minute,
 		MaxSamples:    50_000_000,
 		LookbackDelta: 5 * time.Minute,
+		Health:        graph.DefaultHealth(),
 	}
 }
 
@@ -56,6 +62,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LookbackDelta <= 0 {
 		return fmt.Errorf("lookback_delta: %s must be positive", c.LookbackDelta)
+	}
+	if err := c.Health.Validate("health"); err != nil {
+		return err
 	}
 	return nil
 }

@@ -25,18 +25,24 @@ import (
 // TypeStr is the component type users write in YAML.
 const TypeStr = "meshlens_query"
 
-// NewFactory returns the meshlens_query extension factory.
-func NewFactory() extension.Factory {
+// NewFactory returns the meshlens_query extension factory; opts add what
+// it serves besides the APIs (WithUI).
+func NewFactory(opts ...Option) extension.Factory {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return extension.NewFactory(component.MustNewType(TypeStr), createDefaultConfig,
 		func(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
-			return &queryExtension{cfg: cfg.(*Config), set: set}, nil
+			return &queryExtension{cfg: cfg.(*Config), set: set, opts: o}, nil
 		},
 		component.StabilityLevelDevelopment)
 }
 
 type queryExtension struct {
-	cfg *Config
-	set extension.Settings
+	cfg  *Config
+	set  extension.Settings
+	opts options
 
 	api    *promapi.API
 	server *http.Server
@@ -60,9 +66,14 @@ func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
 	mux := http.NewServeMux()
 	e.api.Register(mux)
 	logger := logbridge.Slog(e.set.Logger)
-	meshapi.New(backend, logger).Register(mux)
+	mesh := meshapi.New(backend, logger)
+	mesh.SetHealth(e.cfg.Health)
+	mesh.Register(mux)
 	jaegerapi.New(backend, logger).Register(mux)
 	zipkinapi.New(backend, logger).Register(mux)
+	if e.opts.ui != nil {
+		mux.Handle("GET /", e.opts.ui) // last and least specific: the APIs win
+	}
 
 	ln, err := e.cfg.ToListener(ctx)
 	if err != nil {
