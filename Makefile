@@ -9,7 +9,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test deps bench fuzz lint clean
+.PHONY: all build run demo test deps bench fuzz lint clean
 
 all: build
 
@@ -20,13 +20,18 @@ run: build
 	mkdir -p data
 	./$(BIN) serve
 
+# demo runs meshlens serve with a Bookinfo-like mesh of meshlens sidecars.
+demo: build
+	./$(BIN) demo
+
 # deps installs what the tests need: Go modules and Debian packages.
 deps:
 	./deploy/dev/install-deps.sh
 	$(GO) mod download
 
+# Browser tests write their screenshots under .tmp/test-artifacts.
 test: deps
-	$(GO) test -count=1 -timeout 18m $(PKGS)
+	MESHLENS_TEST_ARTIFACTS=$(CURDIR)/.tmp/test-artifacts $(GO) test -count=1 -timeout 18m $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)

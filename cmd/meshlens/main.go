@@ -26,7 +26,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServeCommand(), newStatCommand(), &cobra.Command{
+	root.AddCommand(newServeCommand(), newStatCommand(), newProxyCommand(), newDemoCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the meshlens version",
 		Args:  cobra.NoArgs,

@@ -33,6 +33,10 @@ type Peer struct {
 	Version   string // e.g. "v1"
 	Service   string // FQDN, e.g. "reviews.default.svc.cluster.local"
 	Principal string // SPIFFE id when mTLS is on, else ""
+	// Cluster is the peer's cluster id (Istio's source_cluster /
+	// destination_cluster, e.g. "Kubernetes"). When empty, a known peer
+	// is taken to be in this proxy's cluster (a single-cluster mesh).
+	Cluster string
 }
 
 // Record is everything Envoy knows about one request once it is done. The
@@ -49,6 +53,10 @@ type Record struct {
 	ResponseCode        int    // 0 when no response was sent
 	ResponseFlags       string // Envoy short flags, comma separated ("UO", "URX,UF"); "" for none
 	ResponseCodeDetails string // Envoy's %RESPONSE_CODE_DETAILS%, e.g. "via_upstream"
+	// ConnectionTerminationDetails is Envoy's
+	// %CONNECTION_TERMINATION_DETAILS% (why the proxy closed the
+	// connection, e.g. an RBAC denial); "" for none.
+	ConnectionTerminationDetails string
 
 	BytesReceived       int64         // request body bytes
 	BytesSent           int64         // response body bytes
@@ -71,6 +79,13 @@ type Record struct {
 
 	Source      Peer // the caller
 	Destination Peer // the callee
+
+	// GRPC is set when the request's content-type is application/grpc;
+	// Istio's request_protocol is then "grpc".
+	GRPC bool
+	// GRPCStatus is the response's grpc-status ("0", "14", ...); "" when
+	// not gRPC or absent (Istio's grpc_response_status).
+	GRPCStatus string
 }
 
 // Observer is the seam between the proxy core and its telemetry.
