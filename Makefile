@@ -13,8 +13,10 @@ STATICCHECK_VERSION := v0.8.2
 
 all: build
 
+# bin/meshlens-proxy is `meshlens proxy` alone, for a small sidecar.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/meshlens
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/meshlens-proxy ./cmd/meshlens-proxy
 
 run: build
 	mkdir -p data
