@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/meshlens/meshlens/query/graph"
 	"github.com/meshlens/meshlens/storage"
 )
 
@@ -26,6 +27,7 @@ type API struct {
 	red    storage.REDReader
 	dead   storage.DeadLetterReader
 	traces storage.TraceReader
+	graph  *graph.Engine // nil without a storage.RollupReader
 	logger *slog.Logger
 }
 
@@ -39,6 +41,9 @@ func New(backend any, logger *slog.Logger) *API {
 	a.red, _ = backend.(storage.REDReader)
 	a.dead, _ = backend.(storage.DeadLetterReader)
 	a.traces, _ = backend.(storage.TraceReader)
+	if rr, ok := backend.(storage.RollupReader); ok {
+		a.graph = &graph.Engine{Reader: rr, Health: graph.DefaultHealth()}
+	}
 	return a
 }
 
@@ -48,6 +53,9 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"red", a.handle(a.redHandler))
 	mux.HandleFunc("GET "+Prefix+"requests/{id}", a.handle(a.requestHandler))
 	mux.HandleFunc("GET "+Prefix+"deadletters", a.handle(a.deadLettersHandler))
+	mux.HandleFunc("GET "+Prefix+"graph", a.handle(a.graphHandler))
+	mux.HandleFunc("GET "+Prefix+"services", a.handle(a.servicesHandler))
+	mux.HandleFunc("GET "+Prefix+"series", a.handle(a.seriesHandler))
 }
 
 // handle adapts an endpoint that returns its data or an error.

@@ -29,7 +29,9 @@ type duckStore struct {
 	connector *duckdb.Connector
 	db        *sql.DB
 	retention time.Duration
-	now       func() time.Time // the clock; tests replace it
+	// rollupRetention is how long rollups are kept (rollups_schema.go).
+	rollupRetention time.Duration
+	now             func() time.Time // the clock; tests replace it
 
 	wmu      sync.Mutex
 	wconn    *sql.Conn
@@ -93,6 +95,8 @@ func (s *duckStore) init(ctx context.Context) error {
 		deadLetterTable.createSQL("dead_letters"),
 		accessLogTable.createSQL(accessLogsTemplate),
 		spanTable.createSQL(spansTemplate),
+		rollupsSchema[0],
+		rollupsSchema[1],
 	} {
 		if _, err := s.wconn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("creating schema: %w", err)
@@ -110,6 +114,11 @@ func (s *duckStore) init(ctx context.Context) error {
 		for _, p := range partitionedSignals {
 			if err := c.exec(ctx, s.viewSQL(p)); err != nil {
 				return fmt.Errorf("creating view %s: %w", p.view, err)
+			}
+			for d := range s.daysOf(p) { // day tables of files from before an index was added
+				if err := p.index(ctx, c, d); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -52,5 +52,5 @@ func (s *duckStore) enforceRetention(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("embedded: deleting expired dead_letters: %w", err)
 	}
-	return nil
+	return s.expireRollups(ctx, now)
 }

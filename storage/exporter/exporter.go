@@ -18,6 +18,7 @@ import (
 
 	"github.com/meshlens/meshlens/storage"
 	storageext "github.com/meshlens/meshlens/storage/extension"
+	"github.com/meshlens/meshlens/storage/rollup"
 	"github.com/meshlens/meshlens/storage/rowconv"
 )
 
@@ -38,6 +39,9 @@ type writer struct {
 	cfg     *Config
 	backend storage.Backend
 	pool    sync.Pool // *metricsScratch
+	// istio keeps the previous value of each Istio series for the
+	// metrics rollups (rollups.go).
+	istio *rollup.Metrics
 }
 
 type metricsScratch struct {
@@ -55,7 +59,7 @@ func (w *writer) start(_ context.Context, host component.Host) error {
 }
 
 func newWriter(cfg component.Config) *writer {
-	w := &writer{cfg: cfg.(*Config)}
+	w := &writer{cfg: cfg.(*Config), istio: rollup.NewMetrics()}
 	w.pool.New = func() any { return &metricsScratch{} }
 	return w
 }
@@ -106,6 +110,13 @@ func (w *writer) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
 	}
 	err := w.backend.AppendSamples(ctx, s.samples)
 	var rej *storage.RejectedError
+	if err == nil || errors.As(err, &rej) {
+		// Rejected samples are out of order or duplicates; the rollups
+		// skip those by time too.
+		if rerr := w.rollupSamples(ctx, s.samples); rerr != nil {
+			return rerr
+		}
+	}
 	if errors.As(err, &rej) {
 		err = consumererror.NewPermanent(err)
 	}

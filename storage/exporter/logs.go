@@ -35,11 +35,14 @@ func (w *writer) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	err := aw.WriteAccessLogs(ctx, recs)
 	var rej *storage.RejectedError
-	if errors.As(err, &rej) {
-		return consumererror.NewPermanent(err)
-	}
-	if err != nil {
+	if err != nil && !errors.As(err, &rej) {
 		return fmt.Errorf("writing %d access logs: %w", len(recs), err)
+	}
+	if rerr := w.rollupLogs(ctx, recs); rerr != nil {
+		return rerr
+	}
+	if rej != nil {
+		return consumererror.NewPermanent(err)
 	}
 	return nil
 }

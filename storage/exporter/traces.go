@@ -25,10 +25,14 @@ func (w *writer) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	if len(spans) > 0 {
 		err = sw.WriteSpans(ctx, spans)
 		var rej *storage.RejectedError
-		if errors.As(err, &rej) {
-			err = consumererror.NewPermanent(err)
-		} else if err != nil {
+		if err != nil && !errors.As(err, &rej) {
 			return fmt.Errorf("writing %d spans: %w", len(spans), err)
+		}
+		if rerr := w.rollupSpans(ctx, spans); rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			err = consumererror.NewPermanent(err)
 		}
 	}
 	if convErr != nil {
