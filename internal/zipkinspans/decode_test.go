@@ -62,7 +62,7 @@ func TestSharedAndDebugCarried(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string][2]bool{}
-	forEachSpan(td, func(s ptrace.Span) {
+	EachSpan(td, func(s ptrace.Span) {
 		_, shared := s.Attributes().Get(AttrShared)
 		_, debug := s.Attributes().Get(AttrDebug)
 		got[s.SpanID().String()+"/"+s.Kind().String()] = [2]bool{shared, debug}
@@ -96,19 +96,6 @@ func TestSamples(t *testing.T) {
 		td, err := Translate(spans, false)
 		if err != nil || td.SpanCount() != wantSpans {
 			t.Fatalf("%s: %d spans, %v", name, td.SpanCount(), err)
-		}
-	}
-}
-
-func forEachSpan(td ptrace.Traces, f func(ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := range rss.Len() {
-		sss := rss.At(i).ScopeSpans()
-		for j := range sss.Len() {
-			ss := sss.At(j).Spans()
-			for k := range ss.Len() {
-				f(ss.At(k))
-			}
 		}
 	}
 }

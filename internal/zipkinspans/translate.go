@@ -47,17 +47,22 @@ func Translate(spans []*zipkinmodel.SpanModel, parseStringTags bool) (ptrace.Tra
 	if len(flags) == 0 {
 		return td, nil
 	}
+	EachSpan(td, func(s ptrace.Span) { markFlags(s, flags) })
+	return td, nil
+}
+
+// EachSpan calls f with every span of td, in order.
+func EachSpan(td ptrace.Traces, f func(ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for i := range rss.Len() {
 		sss := rss.At(i).ScopeSpans()
 		for j := range sss.Len() {
 			ss := sss.At(j).Spans()
 			for k := range ss.Len() {
-				markFlags(ss.At(k), flags)
+				f(ss.At(k))
 			}
 		}
 	}
-	return td, nil
 }
 
 func markFlags(s ptrace.Span, flags map[spanKey][2]bool) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/openzipkin/zipkin-go/model"
 
+	"github.com/meshlens/meshlens/internal/jsonesc"
 	"github.com/meshlens/meshlens/proxy/telemetry/b3"
 )
 
@@ -111,7 +112,7 @@ func (o *tagOut) key(k string) {
 		o.b = append(o.b, ',')
 	}
 	o.more = true
-	o.b = appendQuoted(o.b, k, true)
+	o.b = jsonesc.AppendQuoted(o.b, k, true)
 	o.b = append(o.b, ':')
 }
 
@@ -121,7 +122,7 @@ func (o *tagOut) str(k, v string) {
 		return
 	}
 	o.key(k)
-	o.b = appendQuoted(o.b, v, true)
+	o.b = jsonesc.AppendQuoted(o.b, v, true)
 }
 
 func (o *tagOut) int(k string, v int64) {
@@ -143,8 +144,8 @@ func (o *tagOut) url(k, authority, path string) {
 	}
 	o.key(k)
 	o.b = append(o.b, `"http://`...)
-	o.b = appendEscaped(o.b, authority, true)
-	o.b = appendEscaped(o.b, path, true)
+	o.b = jsonesc.AppendEscaped(o.b, authority, true)
+	o.b = jsonesc.AppendEscaped(o.b, path, true)
 	o.b = append(o.b, '"')
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshlens/meshlens/internal/jsonesc"
 	"github.com/meshlens/meshlens/proxy/telemetry/b3"
 )
 
@@ -57,7 +58,7 @@ func (t *Telemetry) appendSpanJSON(it *spanItem, b []byte) []byte {
 	}
 	if name := strings.ToLower(operationName(r)); name != "" {
 		b = append(b, `,"name":`...)
-		b = appendQuoted(b, name, true)
+		b = jsonesc.AppendQuoted(b, name, true)
 	}
 	local, remote, remoteAddr := &r.Source, &r.Destination, r.UpstreamHost
 	if r.Direction == Inbound {
@@ -105,7 +106,7 @@ func appendEndpoint(b []byte, member, service, addr string) []byte {
 	}
 	if service != "" {
 		field(`"serviceName":`)
-		b = appendQuoted(b, strings.ToLower(service), true)
+		b = jsonesc.AppendQuoted(b, strings.ToLower(service), true)
 	}
 	host, port := addr, ""
 	if h, p, err := net.SplitHostPort(addr); err == nil {

@@ -11,8 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
-	"go.uber.org/zap"
 
+	"github.com/meshlens/meshlens/internal/httpserve"
 	"github.com/meshlens/meshlens/internal/logbridge"
 	"github.com/meshlens/meshlens/query/jaegerapi"
 	"github.com/meshlens/meshlens/query/meshapi"
@@ -45,8 +45,7 @@ type queryExtension struct {
 	opts options
 
 	api    *promapi.API
-	server *http.Server
-	done   chan struct{}
+	server *httpserve.Server
 }
 
 func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
@@ -75,24 +74,8 @@ func (e *queryExtension) Start(ctx context.Context, host component.Host) error {
 		mux.Handle("GET /", e.opts.ui) // last and least specific: the APIs win
 	}
 
-	ln, err := e.cfg.ToListener(ctx)
-	if err != nil {
-		return fmt.Errorf("meshlens_query: listening on %s: %w", e.cfg.NetAddr.Endpoint, err)
-	}
-	e.server, err = e.cfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, mux)
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("meshlens_query: %w", err)
-	}
-	e.done = make(chan struct{})
-	go func() {
-		defer close(e.done)
-		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.set.Logger.Error("query server stopped", zap.Error(err))
-		}
-	}()
-	e.set.Logger.Info("query API listening", zap.String("endpoint", ln.Addr().String()))
-	return nil
+	e.server, err = httpserve.Start(ctx, e.cfg.ServerConfig, host, e.set.TelemetrySettings, mux, "query API")
+	return err
 }
 
 // Dependencies makes the collector start the storage extension first.
@@ -102,10 +85,7 @@ func (e *queryExtension) Dependencies() []component.ID {
 
 func (e *queryExtension) Shutdown(ctx context.Context) error {
 	var errs []error
-	if e.server != nil {
-		errs = append(errs, e.server.Shutdown(ctx))
-		<-e.done
-	}
+	errs = append(errs, e.server.Shutdown(ctx))
 	if e.api != nil {
 		errs = append(errs, e.api.Close())
 	}

@@ -14,8 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
-	"go.uber.org/zap"
 
+	"github.com/meshlens/meshlens/internal/httpserve"
 	"github.com/meshlens/meshlens/internal/logbridge"
 	"github.com/meshlens/meshlens/receivers/prometheus/remotewrite"
 )
@@ -77,8 +77,7 @@ type remoteWriteReceiver struct {
 	obs     *receiverhelper.ObsReport
 	next    consumer.Metrics
 	handler *remotewrite.Handler
-	server  *http.Server
-	done    chan struct{}
+	server  *httpserve.Server
 }
 
 // consume hands one decoded request to the pipeline and records it in the
@@ -107,35 +106,13 @@ func (r *remoteWriteReceiver) Start(ctx context.Context, host component.Host) er
 	// Content-Encoding so that it can answer 415 and 413 as Prometheus does.
 	// A non-nil empty list turns off confighttp's decompression.
 	srv.CompressionAlgorithms = []string{}
-	ln, err := srv.ToListener(ctx)
-	if err != nil {
-		return fmt.Errorf("%s: listening on %s: %w", RemoteWriteTypeStr, r.cfg.NetAddr.Endpoint, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/write", r.handler)
-	r.server, err = srv.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, mux)
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("%s: %w", RemoteWriteTypeStr, err)
-	}
-	r.done = make(chan struct{})
-	go func() {
-		defer close(r.done)
-		if err := r.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			r.set.Logger.Error("remote-write server stopped", zap.Error(err))
-		}
-	}()
-	r.set.Logger.Info("remote-write intake listening", zap.String("endpoint", ln.Addr().String()))
-	return nil
+	var err error
+	r.server, err = httpserve.Start(ctx, srv, host, r.set.TelemetrySettings, mux, "remote-write intake")
+	return err
 }
 
 // Shutdown stops accepting requests and waits for the ones in flight, so
 // every request answered 204 has reached the pipeline.
-func (r *remoteWriteReceiver) Shutdown(ctx context.Context) error {
-	if r.server == nil {
-		return nil
-	}
-	err := r.server.Shutdown(ctx)
-	<-r.done
-	return err
-}
+func (r *remoteWriteReceiver) Shutdown(ctx context.Context) error { return r.server.Shutdown(ctx) }

@@ -21,7 +21,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
-	"go.uber.org/zap"
+
+	"github.com/meshlens/meshlens/internal/httpserve"
 )
 
 // TypeStr is the component type users write in YAML.
@@ -69,41 +70,18 @@ type zipkinReceiver struct {
 	cfg     *Config
 	set     receiver.Settings
 	handler *handler
-	server  *http.Server
-	done    chan struct{}
+	server  *httpserve.Server
 }
 
 func (r *zipkinReceiver) Start(ctx context.Context, host component.Host) error {
-	ln, err := r.cfg.ToListener(ctx)
-	if err != nil {
-		return fmt.Errorf("%s: listening on %s: %w", TypeStr, r.cfg.NetAddr.Endpoint, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle(PathV1, r.handler)
 	mux.Handle(PathV2, r.handler)
-	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, mux)
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("%s: %w", TypeStr, err)
-	}
-	r.done = make(chan struct{})
-	go func() {
-		defer close(r.done)
-		if err := r.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			r.set.Logger.Error("zipkin server stopped", zap.Error(err))
-		}
-	}()
-	r.set.Logger.Info("zipkin intake listening", zap.String("endpoint", ln.Addr().String()))
-	return nil
+	var err error
+	r.server, err = httpserve.Start(ctx, r.cfg.ServerConfig, host, r.set.TelemetrySettings, mux, "zipkin intake")
+	return err
 }
 
 // Shutdown stops accepting spans and waits for requests in flight, so
 // every request answered 202 has reached the pipeline.
-func (r *zipkinReceiver) Shutdown(ctx context.Context) error {
-	if r.server == nil {
-		return nil
-	}
-	err := r.server.Shutdown(ctx)
-	<-r.done
-	return err
-}
+func (r *zipkinReceiver) Shutdown(ctx context.Context) error { return r.server.Shutdown(ctx) }

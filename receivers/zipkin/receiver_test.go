@@ -114,7 +114,7 @@ func TestIntake(t *testing.T) {
 			}
 			var shared, debug int
 			for _, td := range sink.AllTraces() {
-				zipkinspansEach(td, func(s ptrace.Span) {
+				zipkinspans.EachSpan(td, func(s ptrace.Span) {
 					if v, ok := s.Attributes().Get(zipkinspans.AttrShared); ok && v.Bool() && s.Kind() == ptrace.SpanKindServer {
 						shared++
 					}
@@ -191,19 +191,6 @@ func TestPipelineRefusal(t *testing.T) {
 		code, msg := post(t, url+PathV2, "application/json", []byte(sharedPair))
 		if code != tc.status || !strings.Contains(msg, tc.err.Error()) {
 			t.Errorf("%v: got %d %q, want %d", tc.err, code, msg, tc.status)
-		}
-	}
-}
-
-func zipkinspansEach(td ptrace.Traces, f func(ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := range rss.Len() {
-		sss := rss.At(i).ScopeSpans()
-		for j := range sss.Len() {
-			ss := sss.At(j).Spans()
-			for k := range ss.Len() {
-				f(ss.At(k))
-			}
 		}
 	}
 }
