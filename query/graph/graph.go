@@ -109,6 +109,30 @@ func (q Query) window() (start, end time.Time, err error) {
 	return start, end, nil
 }
 
+// rollupQuery is q's aligned window, namespace and sources as a
+// RollupQuery.
+func (q Query) rollupQuery() (storage.RollupQuery, error) {
+	start, end, err := q.window()
+	if err != nil {
+		return storage.RollupQuery{}, err
+	}
+	srcs, err := q.sources()
+	if err != nil {
+		return storage.RollupQuery{}, err
+	}
+	return storage.RollupQuery{Start: start, End: end, Namespace: q.Namespace, Sources: srcs}, nil
+}
+
+// readQuery reads the rollups of q's window (see read).
+func (e *Engine) readQuery(ctx context.Context, q Query) (start, end time.Time, aggs []storage.RollupAggregate, err error) {
+	rq, err := q.rollupQuery()
+	if err != nil {
+		return start, end, nil, err
+	}
+	aggs, err = e.read(ctx, rq)
+	return rq.Start, rq.End, aggs, err
+}
+
 func (q Query) sources() ([]string, error) {
 	switch q.Source {
 	case "", SourceAuto:
@@ -177,15 +201,7 @@ func (p perSource) best() (*storage.RollupAggregate, []string) {
 
 // Graph builds the service graph of q.
 func (e *Engine) Graph(ctx context.Context, q Query) (*Graph, error) {
-	start, end, err := q.window()
-	if err != nil {
-		return nil, err
-	}
-	srcs, err := q.sources()
-	if err != nil {
-		return nil, err
-	}
-	aggs, err := e.read(ctx, storage.RollupQuery{Start: start, End: end, Namespace: q.Namespace, Sources: srcs})
+	start, end, aggs, err := e.readQuery(ctx, q)
 	if err != nil {
 		return nil, err
 	}

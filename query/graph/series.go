@@ -51,14 +51,11 @@ type Series struct {
 // Series answers q from per-minute rollups; every step of the window has
 // a point (zero when idle).
 func (e *Engine) Series(ctx context.Context, q SeriesQuery) (*Series, error) {
-	start, end, err := q.window()
+	rq, err := q.rollupQuery()
 	if err != nil {
 		return nil, err
 	}
-	srcs, err := q.sources()
-	if err != nil {
-		return nil, err
-	}
+	start, end := rq.Start, rq.End
 	step := q.Step
 	if step == 0 {
 		step = time.Minute
@@ -70,7 +67,7 @@ func (e *Engine) Series(ctx context.Context, q SeriesQuery) (*Series, error) {
 	if n := end.Sub(start) / step; n > MaxSeriesPoints {
 		return nil, fmt.Errorf("%d points exceed the limit of %d: raise step", n, MaxSeriesPoints)
 	}
-	rq := storage.RollupQuery{Start: start, End: end, Sources: srcs, PerMinute: true}
+	rq.Start, rq.Namespace, rq.PerMinute = start, "", true
 	preferred := "destination"
 	switch q.Kind {
 	case "service":

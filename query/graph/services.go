@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/cluster"
 	"github.com/meshlens/meshlens/storage/rollup"
 )
@@ -36,15 +35,7 @@ type Services struct {
 // caller and external destinations (no namespace, no proxy of their own)
 // are not services.
 func (e *Engine) Services(ctx context.Context, q Query) (*Services, error) {
-	start, end, err := q.window()
-	if err != nil {
-		return nil, err
-	}
-	srcs, err := q.sources()
-	if err != nil {
-		return nil, err
-	}
-	aggs, err := e.read(ctx, storage.RollupQuery{Start: start, End: end, Namespace: q.Namespace, Sources: srcs})
+	start, end, aggs, err := e.readQuery(ctx, q)
 	if err != nil {
 		return nil, err
 	}
