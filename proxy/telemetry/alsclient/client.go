@@ -23,6 +23,8 @@ import (
 	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/service/accesslog/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/meshlens/meshlens/proxy/telemetry/internal/ack"
 )
 
 // Config configures a Client. Zero values take the defaults noted.
@@ -158,20 +160,7 @@ func (c *Client[T]) Enqueue(item *T) bool {
 // Flush sends what is queued now (reconnecting if need be, regardless of
 // backoff) and returns the send error, or ctx's.
 func (c *Client[T]) Flush(ctx context.Context) error {
-	ack := make(chan error, 1)
-	select {
-	case c.flushC <- ack:
-	case <-c.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-ack:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ack.Request(ctx, c.flushC, c.done)
 }
 
 // Close stops accepting entries, sends what is buffered (one attempt),

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/meshlens/meshlens/proxy/telemetry/internal/ack"
 )
 
 // Config configures a Sink. Zero values take the defaults noted.
@@ -121,20 +123,7 @@ func (s *Sink) Write(line []byte) bool {
 // Flush writes what is pending now and waits for it, or for ctx. It
 // returns the write error, if any.
 func (s *Sink) Flush(ctx context.Context) error {
-	ack := make(chan error, 1)
-	select {
-	case s.flushC <- ack:
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-ack:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ack.Request(ctx, s.flushC, s.done)
 }
 
 // Close stops accepting lines, writes what is pending and closes the
