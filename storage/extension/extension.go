@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshlens/meshlens/internal/logbridge"
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/clickhouse"
 	"github.com/meshlens/meshlens/storage/embedded"
 )
 
@@ -50,15 +51,27 @@ type storageExtension struct {
 	backend storage.Backend
 }
 
-func (e *storageExtension) Start(context.Context, component.Host) error {
-	b, err := embedded.Open(*e.cfg.Embedded, logbridge.Slog(e.logger))
-	if err != nil {
-		return fmt.Errorf("meshlens_storage: %w", err)
+func (e *storageExtension) Start(ctx context.Context, _ component.Host) error {
+	var b storage.Backend
+	if ch := e.cfg.ClickHouse; ch != nil {
+		cb, err := clickhouse.Open(ctx, *ch, logbridge.Slog(e.logger))
+		if err != nil {
+			return fmt.Errorf("meshlens_storage: %w", err)
+		}
+		b = cb
+		e.logger.Info("storage opened", zap.String("backend", "clickhouse"),
+			zap.String("endpoint", ch.Endpoint), zap.String("database", ch.Database))
+	} else {
+		eb, err := embedded.Open(*e.cfg.Embedded, logbridge.Slog(e.logger))
+		if err != nil {
+			return fmt.Errorf("meshlens_storage: %w", err)
+		}
+		b = eb
+		e.logger.Info("storage opened", zap.String("backend", "embedded"), zap.String("path", e.cfg.Embedded.Path))
 	}
 	e.mu.Lock()
 	e.backend = b
 	e.mu.Unlock()
-	e.logger.Info("storage opened", zap.String("backend", "embedded"), zap.String("path", e.cfg.Embedded.Path))
 	return nil
 }
 

@@ -1,0 +1,189 @@
+package clickhouse
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// column maps one field of the row type T to a ClickHouse column: value is
+// what an INSERT batch appends, dest what a SELECT scans into. The helpers
+// derive both from one field accessor, so they cannot drift apart.
+type column[T any] struct {
+	name  string
+	value func(*T) any
+	dest  func(*T) any
+}
+
+// columns is a table's column list in a fixed order; INSERT and SELECT
+// lists are generated from it.
+type columns[T any] []column[T]
+
+func stringCol[T any](name string, ptr func(*T) *string) column[T] {
+	return column[T]{name, func(r *T) any { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func int64Col[T any](name string, ptr func(*T) *int64) column[T] {
+	return column[T]{name, func(r *T) any { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func int32Col[T any](name string, ptr func(*T) *int32) column[T] {
+	return column[T]{name, func(r *T) any { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+func uint64Col[T any](name string, ptr func(*T) *uint64) column[T] {
+	return column[T]{name, func(r *T) any { return *ptr(r) }, func(r *T) any { return ptr(r) }}
+}
+
+// boolCol is a UInt8 column (18.16 has no Bool).
+func boolCol[T any](name string, ptr func(*T) *bool) column[T] {
+	return column[T]{name,
+		func(r *T) any {
+			if *ptr(r) {
+				return uint8(1)
+			}
+			return uint8(0)
+		},
+		func(r *T) any { return boolDest{ptr(r)} }}
+}
+
+type boolDest struct{ p *bool }
+
+func (d boolDest) Scan(src any) error {
+	v, ok := src.(uint8)
+	if !ok {
+		return fmt.Errorf("scanning %T into a bool", src)
+	}
+	*d.p = v != 0
+	return nil
+}
+
+// microsCol stores a time as Int64 microseconds since the epoch (UTC);
+// sub-µs precision is truncated, and it reads back in UTC.
+func microsCol[T any](name string, ptr func(*T) *time.Time) column[T] {
+	return column[T]{name, func(r *T) any { return ptr(r).UnixMicro() }, func(r *T) any { return microsDest{ptr(r)} }}
+}
+
+type microsDest struct{ p *time.Time }
+
+func (d microsDest) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("scanning %T into a time", src)
+	}
+	*d.p = time.UnixMicro(v).UTC()
+	return nil
+}
+
+// textCol is a String column of a named string type.
+func textCol[T any, S ~string](name string, ptr func(*T) *S) column[T] {
+	return column[T]{name, func(r *T) any { return string(*ptr(r)) }, func(r *T) any { return textDest[S]{ptr(r)} }}
+}
+
+type textDest[S ~string] struct{ p *S }
+
+func (d textDest[S]) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("scanning %T into a string", src)
+	}
+	*d.p = S(s)
+	return nil
+}
+
+// names is the comma-separated column list, with an optional table alias
+// prefix, for SELECT and INSERT.
+func (cs columns[T]) names(prefix string) string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + c.name)
+	}
+	return b.String()
+}
+
+// values appends r's column values to buf.
+func (cs columns[T]) values(r *T, buf []any) []any {
+	for _, c := range cs {
+		buf = append(buf, c.value(r))
+	}
+	return buf
+}
+
+// dests fills buf with pointers into r for Scan.
+func (cs columns[T]) dests(r *T, buf []any) []any {
+	buf = buf[:0]
+	for _, c := range cs {
+		buf = append(buf, c.dest(r))
+	}
+	return buf
+}
+
+// hashValues is xxhash64 over column values, each tagged by type and
+// length-delimited so that shifting bytes between columns changes it. It
+// identifies a row for replay detection: the sorting keys end in it.
+func hashValues(vals []any) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	var buf [9]byte
+	num := func(tag byte, v uint64) {
+		buf[0] = tag
+		for i := range 8 {
+			buf[1+i] = byte(v >> (8 * i))
+		}
+		_, _ = d.Write(buf[:])
+	}
+	for _, v := range vals {
+		switch v := v.(type) {
+		case string:
+			num('s', uint64(len(v)))
+			_, _ = d.WriteString(v)
+		case int64:
+			num('i', uint64(v))
+		case int32:
+			num('i', uint64(v))
+		case uint64:
+			num('u', v)
+		case uint8:
+			num('B', uint64(v))
+		case []string:
+			num('l', uint64(len(v)))
+			for _, e := range v {
+				num('s', uint64(len(e)))
+				_, _ = d.WriteString(e)
+			}
+		default:
+			panic(fmt.Sprintf("hashValues: unhandled column type %T", v))
+		}
+	}
+	return d.Sum64()
+}
+
+// utcDay is t's UTC day, for the `day` partition column.
+func utcDay(t time.Time) time.Time {
+	return t.UTC().Truncate(24 * time.Hour)
+}
+
+// dayOfMicros is the UTC day of µs since the epoch (clamped at the epoch:
+// Date cannot hold earlier days).
+func dayOfMicros(us int64) time.Time {
+	if us < 0 {
+		us = 0
+	}
+	return utcDay(time.UnixMicro(us))
+}
+
+// seqCounter numbers identical rows within one batch: the n-th occurrence
+// of a hash gets n-1. A replayed batch numbers them the same way, so its
+// rows get the same keys and FINAL keeps one of each.
+type seqCounter map[uint64]uint32
+
+func (s seqCounter) next(h uint64) uint32 {
+	n := s[h]
+	s[h] = n + 1
+	return n
+}

@@ -1,0 +1,186 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/meshlens/meshlens/storage"
+)
+
+type sp = storage.Span
+
+// spanColumns is the spans schema, one typed column per storage.Span field
+// (trace id as two UInt64, start in µs); Attrs are two parallel
+// Array(String) columns and Events one JSON String ("" when none). The
+// table then has day, request_hash and row_hash.
+var spanColumns = columns[sp]{
+	uint64Col("trace_id_high", func(r *sp) *uint64 { return &r.TraceID.High }),
+	uint64Col("trace_id_low", func(r *sp) *uint64 { return &r.TraceID.Low }),
+	uint64Col("span_id", func(r *sp) *uint64 { return &r.SpanID }),
+	uint64Col("parent_id", func(r *sp) *uint64 { return &r.ParentID }),
+	stringCol("service", func(r *sp) *string { return &r.Service }),
+	stringCol("name", func(r *sp) *string { return &r.Name }),
+	textCol("kind", func(r *sp) *storage.SpanKind { return &r.Kind }),
+	boolCol("shared", func(r *sp) *bool { return &r.Shared }),
+	boolCol("debug", func(r *sp) *bool { return &r.Debug }),
+	microsCol("start_us", func(r *sp) *time.Time { return &r.Start }),
+	int64Col("duration_us", func(r *sp) *int64 { return &r.DurationMicros }),
+	int32Col("status_code", func(r *sp) *int32 { return &r.StatusCode }),
+	stringCol("http_method", func(r *sp) *string { return &r.HTTPMethod }),
+	stringCol("http_route", func(r *sp) *string { return &r.HTTPRoute }),
+	int32Col("http_status", func(r *sp) *int32 { return &r.HTTPStatus }),
+	stringCol("peer_service", func(r *sp) *string { return &r.PeerService }),
+	stringCol("request_id", func(r *sp) *string { return &r.RequestID }),
+	stringCol("response_flags", func(r *sp) *string { return &r.ResponseFlags }),
+	stringCol("upstream_cluster", func(r *sp) *string { return &r.UpstreamCluster }),
+	{"attr_keys", func(r *sp) any { return attrKeys(r) }, func(r *sp) any { return attrDest{r, false} }},
+	{"attr_values", func(r *sp) any { return attrValues(r) }, func(r *sp) any { return attrDest{r, true} }},
+	{"events", eventsValue, func(r *sp) any { return eventsDest{r} }},
+}
+
+func attrKeys(r *sp) []string {
+	out := make([]string, len(r.Attrs))
+	for i, kv := range r.Attrs {
+		out[i] = kv.Key
+	}
+	return out
+}
+
+func attrValues(r *sp) []string {
+	out := make([]string, len(r.Attrs))
+	for i, kv := range r.Attrs {
+		out[i] = kv.Value
+	}
+	return out
+}
+
+// attrDest fills Attrs from attr_keys or attr_values, in either order.
+type attrDest struct {
+	r      *sp
+	values bool
+}
+
+func (d attrDest) Scan(src any) error {
+	list, ok := src.([]string)
+	if !ok {
+		return fmt.Errorf("scanning %T into span attributes", src)
+	}
+	if len(list) == 0 {
+		d.r.Attrs = nil
+		return nil
+	}
+	if len(d.r.Attrs) != len(list) {
+		d.r.Attrs = make([]storage.KeyValue, len(list))
+	}
+	for i, s := range list {
+		if d.values {
+			d.r.Attrs[i].Value = s
+		} else {
+			d.r.Attrs[i].Key = s
+		}
+	}
+	return nil
+}
+
+// eventJSON is one stored span event, time in µs since the epoch.
+type eventJSON struct {
+	TimeUS int64       `json:"t"`
+	Name   string      `json:"n"`
+	Attrs  [][2]string `json:"a,omitempty"`
+}
+
+func eventsValue(r *sp) any {
+	if len(r.Events) == 0 {
+		return ""
+	}
+	evs := make([]eventJSON, len(r.Events))
+	for i, e := range r.Events {
+		evs[i] = eventJSON{TimeUS: e.Time.UnixMicro(), Name: e.Name}
+		for _, kv := range e.Attrs {
+			evs[i].Attrs = append(evs[i].Attrs, [2]string{kv.Key, kv.Value})
+		}
+	}
+	b, _ := json.Marshal(evs) // strings and ints only: cannot fail
+	return string(b)
+}
+
+type eventsDest struct{ r *sp }
+
+func (d eventsDest) Scan(src any) error {
+	d.r.Events = nil
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("column events: scanning %T as JSON text", src)
+	}
+	if s == "" {
+		return nil
+	}
+	var evs []eventJSON
+	if err := json.Unmarshal([]byte(s), &evs); err != nil {
+		return fmt.Errorf("column events: %w", err)
+	}
+	d.r.Events = make([]storage.SpanEvent, len(evs))
+	for i, e := range evs {
+		ev := storage.SpanEvent{Time: time.UnixMicro(e.TimeUS).UTC(), Name: e.Name}
+		for _, kv := range e.Attrs {
+			ev.Attrs = append(ev.Attrs, storage.KeyValue{Key: kv[0], Value: kv[1]})
+		}
+		d.r.Events[i] = ev
+	}
+	return nil
+}
+
+// WriteSpans implements storage.SpanWriter: one INSERT per call (the
+// request-id and service indexes are filled by materialized views), Start
+// truncated to µs; a nil error means ClickHouse acknowledged it. An exact
+// duplicate of a stored span or of another span of the batch is stored
+// once (identical spans share their whole sorting key, and readers use
+// FINAL). Spans that start outside [now−Retention, now+1 day] are reported
+// in a *storage.RejectedError after the rest is stored.
+func (b *Backend) WriteSpans(ctx context.Context, spans []storage.Span) error {
+	now := time.Now()
+	oldest, newest := now.Add(-b.cfg.retention()), now.Add(maxFutureSkew)
+	rej := &storage.RejectedError{Signal: "spans"}
+	batch, err := b.conn.PrepareBatch(ctx, "INSERT INTO "+b.table("spans")+" ("+spanColumns.names("")+", day, request_hash, row_hash)")
+	if err != nil {
+		return fmt.Errorf("clickhouse: preparing insert into spans: %w", err)
+	}
+	defer func() { _ = batch.Abort() }()
+	seen := make(map[uint64]bool, len(spans))
+	vals := make([]any, 0, len(spanColumns)+3)
+	n := 0
+	for i := range spans {
+		s := &spans[i]
+		if s.Start.Before(oldest) || s.Start.After(newest) {
+			rej.Rejected++
+			if len(rej.Examples) < maxReportedRejects {
+				rej.Examples = append(rej.Examples, fmt.Sprintf("span %016x%016x/%016x at %s: outside [%s, %s]",
+					s.TraceID.High, s.TraceID.Low, s.SpanID, s.Start.UTC().Format(time.RFC3339Nano),
+					oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)))
+			}
+			continue
+		}
+		vals = spanColumns.values(s, vals[:0])
+		h := hashValues(vals)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		vals = append(vals, utcDay(s.Start), requestHash(s.RequestID), h)
+		if err := batch.Append(vals...); err != nil {
+			return fmt.Errorf("clickhouse: appending to spans: %w", err)
+		}
+		n++
+	}
+	if n > 0 {
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("clickhouse: inserting %d spans: %w", n, err)
+		}
+	}
+	if rej.Rejected > 0 {
+		return rej
+	}
+	return nil
+}
