@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/meshlens/meshlens/storage/rowhash"
 )
 
 // column maps one field of the row type T to a ClickHouse column: value is
@@ -123,45 +123,9 @@ func (cs columns[T]) dests(r *T, buf []any) []any {
 	return buf
 }
 
-// hashValues is xxhash64 over column values, each tagged by type and
-// length-delimited so that shifting bytes between columns changes it. It
-// identifies a row for replay detection: the sorting keys end in it.
-func hashValues(vals []any) uint64 {
-	var d xxhash.Digest
-	d.Reset()
-	var buf [9]byte
-	num := func(tag byte, v uint64) {
-		buf[0] = tag
-		for i := range 8 {
-			buf[1+i] = byte(v >> (8 * i))
-		}
-		_, _ = d.Write(buf[:])
-	}
-	for _, v := range vals {
-		switch v := v.(type) {
-		case string:
-			num('s', uint64(len(v)))
-			_, _ = d.WriteString(v)
-		case int64:
-			num('i', uint64(v))
-		case int32:
-			num('i', uint64(v))
-		case uint64:
-			num('u', v)
-		case uint8:
-			num('B', uint64(v))
-		case []string:
-			num('l', uint64(len(v)))
-			for _, e := range v {
-				num('s', uint64(len(e)))
-				_, _ = d.WriteString(e)
-			}
-		default:
-			panic(fmt.Sprintf("hashValues: unhandled column type %T", v))
-		}
-	}
-	return d.Sum64()
-}
+// hashValues is storage/rowhash.Of: it identifies a row for replay
+// detection.
+func hashValues(vals []any) uint64 { return rowhash.Of(vals) }
 
 // utcDay is t's UTC day, for the `day` partition column.
 func utcDay(t time.Time) time.Time {

@@ -8,8 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/meshlens/meshlens/storage/rowhash"
 )
 
 // rowHashColumn holds xxhash64 of all of a row's column values. Writes use
@@ -130,50 +131,6 @@ func (t *appendTable[T]) appendRows(ctx context.Context, c rawConn, table string
 	return nil
 }
 
-// hashValues is xxhash64 over column values, each tagged by type and
-// length-delimited so that shifting bytes between columns changes it.
-func hashValues(vals []driver.Value) int64 {
-	var d xxhash.Digest
-	d.Reset()
-	var buf [9]byte
-	num := func(tag byte, v uint64) {
-		buf[0] = tag
-		for i := range 8 {
-			buf[1+i] = byte(v >> (8 * i))
-		}
-		_, _ = d.Write(buf[:])
-	}
-	for _, v := range vals {
-		switch v := v.(type) {
-		case string:
-			num('s', uint64(len(v)))
-			_, _ = d.WriteString(v)
-		case []byte:
-			num('b', uint64(len(v)))
-			_, _ = d.Write(v)
-		case int64:
-			num('i', uint64(v))
-		case int32:
-			num('i', uint64(v))
-		case uint64:
-			num('u', v)
-		case bool:
-			if v {
-				num('B', 1)
-			} else {
-				num('B', 0)
-			}
-		case []string:
-			num('l', uint64(len(v)))
-			for _, e := range v {
-				num('s', uint64(len(e)))
-				_, _ = d.WriteString(e)
-			}
-		case time.Time:
-			num('t', uint64(v.UnixMicro()))
-		default:
-			panic(fmt.Sprintf("hashValues: unhandled column type %T", v))
-		}
-	}
-	return int64(d.Sum64()) // two's complement: DuckDB BIGINT
-}
+// hashValues is storage/rowhash.Of: it identifies a row for replay
+// detection.
+func hashValues(vals []driver.Value) int64 { return int64(rowhash.Of(vals)) }
