@@ -132,15 +132,6 @@ func utcDay(t time.Time) time.Time {
 	return t.UTC().Truncate(24 * time.Hour)
 }
 
-// dayOfMicros is the UTC day of µs since the epoch (clamped at the epoch:
-// Date cannot hold earlier days).
-func dayOfMicros(us int64) time.Time {
-	if us < 0 {
-		us = 0
-	}
-	return utcDay(time.UnixMicro(us))
-}
-
 // seqCounter numbers identical rows within one batch: the n-th occurrence
 // of a hash gets n-1. A replayed batch numbers them the same way, so its
 // rows get the same keys and FINAL keeps one of each.

@@ -58,9 +58,6 @@ func utcDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// dayTable is the access-log day table of day.
-func dayTable(day time.Time) string { return accessLogParts.table(day) }
-
 // daysOf is the set of p's day tables; the caller holds wmu (or is init).
 func (s *duckStore) daysOf(p *partitioned) map[time.Time]bool {
 	if p == spanParts {
