@@ -47,5 +47,5 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -checks 'all,-ST1000,-ST1003,-ST1020,-ST1021,-ST1022,-SA1019' $(PKGS)
 
 clean:
-	rm -rf bin data .tmp
+	rm -rf bin data data-demo .tmp
 	$(GO) clean -testcache
