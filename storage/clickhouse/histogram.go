@@ -44,7 +44,7 @@ func encodeHistogram(fh *histogram.FloatHistogram) string {
 	return string(b)
 }
 
-var errShortHistogram = errors.New("truncated histogram")
+var errShortHistogram = errors.New("truncated or non-canonical histogram encoding")
 
 // decodeHistogram reverses encodeHistogram.
 func decodeHistogram(s string) (*histogram.FloatHistogram, error) {
@@ -56,7 +56,7 @@ func decodeHistogram(s string) (*histogram.FloatHistogram, error) {
 	b = b[2:]
 	varint := func() (int64, error) {
 		v, n := binary.Varint(b)
-		if n <= 0 {
+		if n <= 0 || len(binary.AppendVarint(nil, v)) != n { // short, or not the canonical encoding
 			return 0, errShortHistogram
 		}
 		b = b[n:]
@@ -64,7 +64,9 @@ func decodeHistogram(s string) (*histogram.FloatHistogram, error) {
 	}
 	uvarint := func() (uint64, error) {
 		v, n := binary.Uvarint(b)
-		if n <= 0 || v > uint64(len(s)) { // a length can never exceed the encoding
+		// A length can never exceed the encoding; and only the canonical
+		// encoding is accepted, so that a value has one stored form.
+		if n <= 0 || v > uint64(len(s)) || len(binary.AppendUvarint(nil, v)) != n {
 			return 0, errShortHistogram
 		}
 		b = b[n:]
