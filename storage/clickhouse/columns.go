@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/rowhash"
 )
 
@@ -141,4 +142,31 @@ func (s seqCounter) next(h uint64) uint32 {
 	n := s[h]
 	s[h] = n + 1
 	return n
+}
+
+// fieldColumns maps storage's field list of a row type to ClickHouse
+// columns; times are Int64 microseconds, named with a _us suffix.
+func fieldColumns[T any](fs []storage.Field[T]) columns[T] {
+	out := make(columns[T], 0, len(fs)+3)
+	for _, f := range fs {
+		switch p := f.Ptr.(type) {
+		case func(*T) *string:
+			out = append(out, stringCol(f.Name, p))
+		case func(*T) *int64:
+			out = append(out, int64Col(f.Name, p))
+		case func(*T) *int32:
+			out = append(out, int32Col(f.Name, p))
+		case func(*T) *uint64:
+			out = append(out, uint64Col(f.Name, p))
+		case func(*T) *bool:
+			out = append(out, boolCol(f.Name, p))
+		case func(*T) *time.Time:
+			out = append(out, microsCol(f.Name+"_us", p))
+		case func(*T) *storage.SpanKind:
+			out = append(out, textCol(f.Name, p))
+		default:
+			panic(fmt.Sprintf("clickhouse: field %s: unhandled accessor %T", f.Name, f.Ptr))
+		}
+	}
+	return out
 }

@@ -15,30 +15,10 @@ type sp = storage.Span
 // (trace id as two UInt64, start in µs); Attrs are two parallel
 // Array(String) columns and Events one JSON String ("" when none). The
 // table then has day, request_hash and row_hash.
-var spanColumns = columns[sp]{
-	uint64Col("trace_id_high", func(r *sp) *uint64 { return &r.TraceID.High }),
-	uint64Col("trace_id_low", func(r *sp) *uint64 { return &r.TraceID.Low }),
-	uint64Col("span_id", func(r *sp) *uint64 { return &r.SpanID }),
-	uint64Col("parent_id", func(r *sp) *uint64 { return &r.ParentID }),
-	stringCol("service", func(r *sp) *string { return &r.Service }),
-	stringCol("name", func(r *sp) *string { return &r.Name }),
-	textCol("kind", func(r *sp) *storage.SpanKind { return &r.Kind }),
-	boolCol("shared", func(r *sp) *bool { return &r.Shared }),
-	boolCol("debug", func(r *sp) *bool { return &r.Debug }),
-	microsCol("start_us", func(r *sp) *time.Time { return &r.Start }),
-	int64Col("duration_us", func(r *sp) *int64 { return &r.DurationMicros }),
-	int32Col("status_code", func(r *sp) *int32 { return &r.StatusCode }),
-	stringCol("http_method", func(r *sp) *string { return &r.HTTPMethod }),
-	stringCol("http_route", func(r *sp) *string { return &r.HTTPRoute }),
-	int32Col("http_status", func(r *sp) *int32 { return &r.HTTPStatus }),
-	stringCol("peer_service", func(r *sp) *string { return &r.PeerService }),
-	stringCol("request_id", func(r *sp) *string { return &r.RequestID }),
-	stringCol("response_flags", func(r *sp) *string { return &r.ResponseFlags }),
-	stringCol("upstream_cluster", func(r *sp) *string { return &r.UpstreamCluster }),
-	{"attr_keys", func(r *sp) any { return attrKeys(r) }, func(r *sp) any { return attrDest{r, false} }},
-	{"attr_values", func(r *sp) any { return attrValues(r) }, func(r *sp) any { return attrDest{r, true} }},
-	{"events", eventsValue, func(r *sp) any { return eventsDest{r} }},
-}
+var spanColumns = append(fieldColumns(storage.SpanFields),
+	column[sp]{"attr_keys", func(r *sp) any { return attrKeys(r) }, func(r *sp) any { return attrDest{r, false} }},
+	column[sp]{"attr_values", func(r *sp) any { return attrValues(r) }, func(r *sp) any { return attrDest{r, true} }},
+	column[sp]{"events", eventsValue, func(r *sp) any { return eventsDest{r} }})
 
 func attrKeys(r *sp) []string {
 	out := make([]string, len(r.Attrs))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/meshlens/meshlens/storage"
 )
 
 // column maps one field of the row type T to a DuckDB column: value is
@@ -165,4 +167,30 @@ func (d listDest[T]) Scan(src any) error {
 		return fmt.Errorf("column %s: %w", d.name, err)
 	}
 	return nil
+}
+
+// fieldColumns maps storage's field list of a row type to DuckDB columns.
+func fieldColumns[T any](fs []storage.Field[T]) columns[T] {
+	out := make(columns[T], 0, len(fs)+3)
+	for _, f := range fs {
+		switch p := f.Ptr.(type) {
+		case func(*T) *string:
+			out = append(out, stringCol(f.Name, p))
+		case func(*T) *int64:
+			out = append(out, int64Col(f.Name, p))
+		case func(*T) *int32:
+			out = append(out, int32Col(f.Name, p))
+		case func(*T) *uint64:
+			out = append(out, uint64Col(f.Name, p))
+		case func(*T) *bool:
+			out = append(out, boolCol(f.Name, p))
+		case func(*T) *time.Time:
+			out = append(out, timeCol(f.Name, p))
+		case func(*T) *storage.SpanKind:
+			out = append(out, textCol(f.Name, p))
+		default:
+			panic(fmt.Sprintf("embedded: field %s: unhandled accessor %T", f.Name, f.Ptr))
+		}
+	}
+	return out
 }

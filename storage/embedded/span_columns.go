@@ -16,30 +16,10 @@ type sp = storage.Span
 // are two parallel LIST(VARCHAR) columns and Events one JSON VARCHAR
 // ("" when there are none). Each day table then has request_hash and
 // row_hash.
-var spanColumns = columns[sp]{
-	uint64Col("trace_id_high", func(r *sp) *uint64 { return &r.TraceID.High }),
-	uint64Col("trace_id_low", func(r *sp) *uint64 { return &r.TraceID.Low }),
-	uint64Col("span_id", func(r *sp) *uint64 { return &r.SpanID }),
-	uint64Col("parent_id", func(r *sp) *uint64 { return &r.ParentID }),
-	stringCol("service", func(r *sp) *string { return &r.Service }),
-	stringCol("name", func(r *sp) *string { return &r.Name }),
-	textCol("kind", func(r *sp) *storage.SpanKind { return &r.Kind }),
-	boolCol("shared", func(r *sp) *bool { return &r.Shared }),
-	boolCol("debug", func(r *sp) *bool { return &r.Debug }),
-	timeCol("start", func(r *sp) *time.Time { return &r.Start }),
-	int64Col("duration_us", func(r *sp) *int64 { return &r.DurationMicros }),
-	int32Col("status_code", func(r *sp) *int32 { return &r.StatusCode }),
-	stringCol("http_method", func(r *sp) *string { return &r.HTTPMethod }),
-	stringCol("http_route", func(r *sp) *string { return &r.HTTPRoute }),
-	int32Col("http_status", func(r *sp) *int32 { return &r.HTTPStatus }),
-	stringCol("peer_service", func(r *sp) *string { return &r.PeerService }),
-	stringCol("request_id", func(r *sp) *string { return &r.RequestID }),
-	stringCol("response_flags", func(r *sp) *string { return &r.ResponseFlags }),
-	stringCol("upstream_cluster", func(r *sp) *string { return &r.UpstreamCluster }),
+var spanColumns = append(fieldColumns(storage.SpanFields),
 	stringListCol("attr_keys", attrKeys, setAttrKeys),
 	stringListCol("attr_values", attrValues, setAttrValues),
-	eventsCol("events"),
-}
+	eventsCol("events"))
 
 func attrKeys(r *sp) []string {
 	out := make([]string, len(r.Attrs))
