@@ -5,35 +5,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds Debian's chromium; under CI=true a missing browser fails
-// the test rather than skipping it (`make test` installs it).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not found; `make test` installs it (deploy/dev/install-deps.sh)")
-	}
-	t.Skip("chromium not found")
-	return ""
-}
+	"github.com/meshlens/meshlens/internal/testutil"
+)
 
 // TestModulesInBrowser runs testdata/unit.js, the unit tests of the UI's
 // pure functions (health classification, the fallbacks' aggregation,
 // routes, hop matching, formatting), as ES modules served by Handler in
 // headless Chromium.
 func TestModulesInBrowser(t *testing.T) {
-	exe := chromium(t)
+	exe := testutil.Chromium(t)
 	script, err := os.ReadFile("testdata/unit.js")
 	if err != nil {
 		t.Fatal(err)

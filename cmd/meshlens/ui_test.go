@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,23 +24,6 @@ import (
 	"github.com/meshlens/meshlens/query/meshapi"
 )
 
-// chromiumPath finds Debian's chromium. `make test` installs it
-// (deploy/dev/install-deps.sh); under CI=true a missing browser fails the
-// test rather than skipping it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not found; `make test` installs it (deploy/dev/install-deps.sh)")
-	}
-	t.Skip("chromium not found; install Debian's chromium or run `make test`")
-	return ""
-}
-
 // browser drives one headless Chromium tab; JS exceptions on the page fail
 // the test.
 type browser struct {
@@ -56,7 +38,7 @@ type browser struct {
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(testutil.Chromium(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.WindowSize(1400, 1000),
 	)
@@ -168,7 +150,7 @@ func (b *browser) screenshot(name string) {
 // charts, and searching an x-request-id (then its trace id) shows the
 // waterfall with each hop's access-log record.
 func TestUI(t *testing.T) {
-	chromiumPath(t) // fail or skip before starting anything
+	testutil.Chromium(t) // fail or skip before starting anything
 	dir := t.TempDir()
 	mesh := newUIMesh(240, time.Now())
 	files := mesh.writeLogs(t, dir)

@@ -3,9 +3,10 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // Limits of FindAccessLogs.
@@ -56,60 +57,29 @@ func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) 
 	return out, nil
 }
 
-// accessLogWhere renders q's filters as a WHERE clause with ? parameters.
+// chDialect is how ClickHouse spells what sqlq leaves to each backend:
+// start times are Int64 µs in start_us.
+var chDialect = sqlq.Dialect{
+	Start:      func(op string, t time.Time) (string, any) { return "start_us " + op + " ?", t.UnixMicro() },
+	HasFlag:    "has(splitByChar(',', response_flags), ?)",
+	PathPrefix: "startsWith(path, ?)",
+	Tag:        tagCondition,
+}
+
+// accessLogWhere renders q's filters as a WHERE clause of bound
+// parameters. A RequestID is read through the access_log_request_ids
+// index: it names the days and start times of the id's records, so only
+// those partitions and granules are read.
 func (b *Backend) accessLogWhere(q storage.AccessLogQuery) (string, []any, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) {
-		conds = append(conds, cond)
-		args = append(args, a...)
-	}
-	if !q.Start.IsZero() {
-		add("start_us >= ?", q.Start.UnixMicro())
-	}
-	if !q.End.IsZero() {
-		add("start_us < ?", q.End.UnixMicro())
-	}
-	switch strings.ToLower(q.Direction) {
-	case "":
-		if q.Service != "" {
-			add("(source_service = ? OR destination_service = ?)", q.Service, q.Service)
-		}
-	case "inbound", "destination":
-		add("reporter = 'destination'")
-		if q.Service != "" {
-			add("destination_service = ?", q.Service)
-		}
-	case "outbound", "source":
-		add("reporter = 'source'")
-		if q.Service != "" {
-			add("source_service = ?", q.Service)
-		}
-	default:
-		return "", nil, fmt.Errorf("direction %q: want inbound, outbound, destination or source", q.Direction)
-	}
-	if q.ResponseCode != 0 {
-		add("response_code = ?", q.ResponseCode)
-	}
-	if q.CodeClass != 0 {
-		add("response_code BETWEEN ? AND ?", int32(q.CodeClass*100), int32(q.CodeClass*100+99))
-	}
-	if q.ResponseFlag != "" {
-		add("has(splitByChar(',', response_flags), ?)", q.ResponseFlag)
-	}
-	if q.PathPrefix != "" {
-		add("startsWith(path, ?)", q.PathPrefix)
+	w, err := sqlq.AccessLogs(q, chDialect)
+	if err != nil {
+		return "", nil, err
 	}
 	if q.RequestID != "" {
-		// The index names the days and start times of the id's records,
-		// so only those partitions and granules are read.
 		h := requestHash(q.RequestID)
 		idx := b.table("access_log_request_ids")
-		add(fmt.Sprintf("day GLOBAL IN (SELECT day FROM %s WHERE request_hash = %d) AND start_us GLOBAL IN (SELECT start_us FROM %s WHERE request_hash = %d) AND request_hash = %d AND request_id = ?",
+		w.Add(fmt.Sprintf("day GLOBAL IN (SELECT day FROM %s WHERE request_hash = %d) AND start_us GLOBAL IN (SELECT start_us FROM %s WHERE request_hash = %d) AND request_hash = %d AND request_id = ?",
 			idx, h, idx, h, h), q.RequestID)
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return "\nWHERE " + strings.Join(conds, "\n  AND "), args, nil
+	return w.SQL(), w.Args, nil
 }

@@ -3,10 +3,10 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // Limits of FindTraces and TracesByRequestID, in traces.
@@ -60,44 +60,12 @@ func (b *Backend) Operations(ctx context.Context, service string, kind storage.S
 // MaxTraceLimit) are returned whole, newest first, spans in start order.
 // Every value is a bound parameter.
 func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]storage.Trace, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) {
-		conds = append(conds, cond)
-		args = append(args, a...)
-	}
-	if q.Service != "" {
-		add("service = ?", q.Service)
-	}
-	if q.Operation != "" {
-		add("name = ?", q.Operation)
-	}
-	if !q.Start.IsZero() {
-		add("start_us >= ?", q.Start.UnixMicro())
-	}
-	if !q.End.IsZero() {
-		add("start_us <= ?", q.End.UnixMicro())
-	}
-	if q.MinDuration > 0 {
-		add("duration_us >= ?", q.MinDuration.Microseconds())
-	}
-	if q.MaxDuration > 0 {
-		add("duration_us <= ?", q.MaxDuration.Microseconds())
-	}
-	keys := make([]string, 0, len(q.Tags))
-	for k := range q.Tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		cond, a := tagCondition(k, q.Tags[k])
-		add(cond, a...)
-	}
+	w := sqlq.Traces(q, chDialect)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultTraceLimit
 	}
-	return b.tracesWhere(ctx, conds, args, min(limit, MaxTraceLimit))
+	return b.tracesWhere(ctx, w.Conds, w.Args, min(limit, MaxTraceLimit))
 }
 
 // tagColumns are the span tags stored as typed columns, by tag key (Zipkin

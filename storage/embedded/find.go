@@ -3,9 +3,10 @@ package embedded
 import (
 	"context"
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // Limits of FindAccessLogs.
@@ -68,56 +69,23 @@ func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) 
 	return out, nil
 }
 
-// accessLogWhere renders q's filters as a WHERE clause with ? parameters.
+// duckDialect is how DuckDB spells what sqlq leaves to each backend.
+var duckDialect = sqlq.Dialect{
+	Start:      func(op string, t time.Time) (string, any) { return "start " + op + " ?", t },
+	HasFlag:    "list_contains(string_split(response_flags, ','), ?)",
+	PathPrefix: "starts_with(path, ?)",
+	Tag:        tagCondition,
+}
+
+// accessLogWhere renders q's filters as a WHERE clause with ? parameters;
+// RequestID is checked on the rows of the request_hash point read.
 func accessLogWhere(q storage.AccessLogQuery) (string, []any, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) {
-		conds = append(conds, cond)
-		args = append(args, a...)
-	}
-	if !q.Start.IsZero() {
-		add("start >= ?", q.Start)
-	}
-	if !q.End.IsZero() {
-		add("start < ?", q.End)
-	}
-	switch strings.ToLower(q.Direction) {
-	case "":
-		if q.Service != "" {
-			add("(source_service = ? OR destination_service = ?)", q.Service, q.Service)
-		}
-	case "inbound", "destination":
-		add("reporter = 'destination'")
-		if q.Service != "" {
-			add("destination_service = ?", q.Service)
-		}
-	case "outbound", "source":
-		add("reporter = 'source'")
-		if q.Service != "" {
-			add("source_service = ?", q.Service)
-		}
-	default:
-		return "", nil, fmt.Errorf("direction %q: want inbound, outbound, destination or source", q.Direction)
-	}
-	if q.ResponseCode != 0 {
-		add("response_code = ?", q.ResponseCode)
-	}
-	if q.CodeClass != 0 {
-		add("response_code BETWEEN ? AND ?", q.CodeClass*100, q.CodeClass*100+99)
-	}
-	if q.ResponseFlag != "" {
-		add("list_contains(string_split(response_flags, ','), ?)", q.ResponseFlag)
-	}
-	if q.PathPrefix != "" {
-		add("starts_with(path, ?)", q.PathPrefix)
+	w, err := sqlq.AccessLogs(q, duckDialect)
+	if err != nil {
+		return "", nil, err
 	}
 	if q.RequestID != "" {
-		// FindAccessLogs selects from the request_hash point read.
-		add("request_id = ?", q.RequestID)
+		w.Add("request_id = ?", q.RequestID)
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return "\nWHERE " + strings.Join(conds, "\n  AND "), args, nil
+	return w.SQL(), w.Args, nil
 }

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 var _ storage.TraceReader = (*Backend)(nil)
@@ -63,44 +63,12 @@ func (b *Backend) Operations(ctx context.Context, service string, kind storage.S
 // Limit <= 0, at most MaxTraceLimit) are returned whole, newest first, each
 // trace's spans in start order.
 func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]storage.Trace, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) {
-		conds = append(conds, cond)
-		args = append(args, a...)
-	}
-	if q.Service != "" {
-		add("service = ?", q.Service)
-	}
-	if q.Operation != "" {
-		add("name = ?", q.Operation)
-	}
-	if !q.Start.IsZero() {
-		add("start >= ?", q.Start)
-	}
-	if !q.End.IsZero() {
-		add("start <= ?", q.End)
-	}
-	if q.MinDuration > 0 {
-		add("duration_us >= ?", q.MinDuration.Microseconds())
-	}
-	if q.MaxDuration > 0 {
-		add("duration_us <= ?", q.MaxDuration.Microseconds())
-	}
-	keys := make([]string, 0, len(q.Tags))
-	for k := range q.Tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		cond, a := tagCondition(k, q.Tags[k])
-		add(cond, a...)
-	}
+	w := sqlq.Traces(q, duckDialect)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultTraceLimit
 	}
-	return b.tracesWhere(ctx, conds, args, min(limit, MaxTraceLimit))
+	return b.tracesWhere(ctx, w.Conds, w.Args, min(limit, MaxTraceLimit))
 }
 
 // tagColumns are the span tags stored as typed columns, by tag key (Zipkin

@@ -3,6 +3,7 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
@@ -33,13 +34,8 @@ func (w *writer) rollupLogs(ctx context.Context, recs []storage.AccessLog) error
 	if !ok || len(recs) == 0 {
 		return nil
 	}
-	limit := time.Now().Add(maxRollupSkew)
 	b := rollup.NewBuilder()
-	for i := range recs {
-		if !recs[i].Start.After(limit) {
-			b.AddAccessLogs(recs[i : i+1])
-		}
-	}
+	b.AddAccessLogs(inHorizon(recs, func(r *storage.AccessLog) time.Time { return r.Start }))
 	if err := rw.WriteRollups(ctx, rollup.BatchIDAccessLogs(recs), b.Rows()); err != nil {
 		return fmt.Errorf("writing rollups of %d access logs: %w", len(recs), err)
 	}
@@ -52,25 +48,30 @@ func (w *writer) rollupSpans(ctx context.Context, spans []storage.Span) error {
 	if !ok || len(spans) == 0 {
 		return nil
 	}
-	limit := time.Now().Add(maxRollupSkew)
-	keep := spans
-	for i := range spans {
-		if spans[i].Start.After(limit) {
-			keep = make([]storage.Span, 0, len(spans))
-			for _, s := range spans {
-				if !s.Start.After(limit) {
-					keep = append(keep, s)
-				}
-			}
-			break
-		}
-	}
 	b := rollup.NewBuilder()
-	b.AddSpans(keep)
+	b.AddSpans(inHorizon(spans, func(s *storage.Span) time.Time { return s.Start }))
 	if err := rw.WriteRollups(ctx, rollup.BatchIDSpans(spans), b.Rows()); err != nil {
 		return fmt.Errorf("writing rollups of %d spans: %w", len(spans), err)
 	}
 	return nil
+}
+
+// inHorizon is rows without those more than maxRollupSkew in the future:
+// rows itself when there are none (the usual case, without a copy).
+func inHorizon[T any](rows []T, at func(*T) time.Time) []T {
+	limit := time.Now().Add(maxRollupSkew)
+	for i := range rows {
+		if at(&rows[i]).After(limit) {
+			keep := slices.Clone(rows[:i])
+			for j := i + 1; j < len(rows); j++ {
+				if !at(&rows[j]).After(limit) {
+					keep = append(keep, rows[j])
+				}
+			}
+			return keep
+		}
+	}
+	return rows
 }
 
 // rollupSamples writes the rollups of the Istio series among samples that

@@ -228,10 +228,7 @@ func testDurable(t *testing.T, h Harness) {
 
 func testMetadata(t *testing.T, h Harness) {
 	b := open(t, h)
-	ms, ok := b.(storage.MetadataStore)
-	if !ok {
-		t.Skip("backend has no MetadataStore")
-	}
+	ms := as[storage.MetadataStore](t, b, "a MetadataStore")
 	ctx := context.Background()
 	in := []storage.Metadata{
 		{Metric: "istio_requests_total", Type: "counter", Help: "Requests."},
