@@ -92,6 +92,55 @@ func (b *browser) eval(expr string, v any) {
 	}
 }
 
+// clickNode clicks, with the mouse, the graph node of service and version,
+// and waits for the view it opens. The click lands only after Cytoscape has
+// drawn two frames since the layout: its hit test reads the bounding boxes a
+// frame computes, so a click before that frame hits nothing (seen on a
+// loaded CI machine). If the view still does not change, the state at the
+// click point is logged and the click is tried again; a second miss fails.
+func (b *browser) clickNode(service, version, view string) {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		var at struct {
+			X, Y float64
+			Hit  string
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](fmt.Sprintf(`new Promise((resolve) =>
+			requestAnimationFrame(() => requestAnimationFrame(() => {
+				const cy = window.meshlens.cy;
+				const n = cy.nodes().filter((n) => n.data('service') === %q && n.data('version') === %q)[0];
+				if (!n) { resolve({hit: 'no such node'}); return; }
+				const p = n.renderedPosition(); const r = document.getElementById('cy').getBoundingClientRect();
+				const x = r.left + p.x, y = r.top + p.y, e = document.elementFromPoint(x, y);
+				resolve({x, y, hit: e ? e.tagName + ' in #' + (e.closest('[id]') || {}).id : 'nothing'});
+			})))`, service, version), chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil {
+			b.t.Fatalf("locating the %s %s node: %v", service, version, err)
+		}
+		if err := json.Unmarshal(raw, &at); err != nil {
+			b.t.Fatalf("decoding %s: %v", raw, err)
+		}
+		if at.Hit == "no such node" {
+			b.t.Fatalf("the graph has no %s %s node", service, version)
+		}
+		b.do(fmt.Sprintf("clicking the %s %s node", service, version), chromedp.MouseClickXY(at.X, at.Y))
+		ctx, cancel = context.WithTimeout(b.ctx, 8*time.Second)
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('view').dataset.view === %q`, view),
+			chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		if err == nil {
+			break
+		}
+		if attempt == 2 {
+			b.t.Fatalf("two clicks on the %s %s node at (%.0f, %.0f) over %s did not open the %s view", service, version, at.X, at.Y, at.Hit, view)
+		}
+		b.t.Logf("a click on the %s %s node at (%.0f, %.0f) over %s did not open the %s view; clicking again", service, version, at.X, at.Y, at.Hit, view)
+	}
+	b.waitView(view)
+}
+
 // waitView waits until #view shows view and has finished loading; it fails
 // the test when the view reports an error.
 func (b *browser) waitView(view string) {
@@ -311,12 +360,7 @@ func TestUI(t *testing.T) {
 	b.waitView("graph")
 
 	// A click on the reviews v2 node opens the service page.
-	var at struct{ X, Y float64 }
-	b.eval(`(() => { const cy = window.meshlens.cy; const n = cy.nodes().filter((n) => n.data('service') === 'reviews' && n.data('version') === 'v2')[0];
-		const p = n.renderedPosition(); const r = document.getElementById('cy').getBoundingClientRect();
-		return {x: r.left + p.x, y: r.top + p.y}; })()`, &at)
-	b.do("clicking the reviews v2 node", chromedp.MouseClickXY(at.X, at.Y))
-	b.waitView("service")
+	b.clickNode("reviews", "v2", "service")
 	var page struct {
 		Path      string
 		Charts    []int
