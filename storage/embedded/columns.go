@@ -128,10 +128,14 @@ func (d textDest[S]) Scan(src any) error {
 func stringListCol[T any](name string, get func(*T) []string, set func(*T, []string) error) column[T] {
 	return column[T]{name, "VARCHAR[]",
 		func(r *T) driver.Value {
-			if l := get(r); l != nil {
-				return l
+			// []any, not []string: the Appender converts any other slice
+			// element by element through reflection.
+			l := get(r)
+			out := make([]any, len(l))
+			for i, s := range l {
+				out[i] = s
 			}
-			return []string{}
+			return out
 		},
 		func(r *T) any { return listDest[T]{r, name, set} }}
 }

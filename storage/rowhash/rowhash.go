@@ -13,6 +13,7 @@ import (
 // Of is xxhash64 over column values, each tagged by its type and
 // length-delimited, so that shifting bytes between columns changes it.
 // Values are strings, []byte, int64, int32, uint64, uint8, bool, []string
+// (or a []any of strings, which hashes as the same []string)
 // or time.Time (hashed at microsecond precision); any other type is a
 // programming error and panics.
 func Of[V any](vals []V) uint64 {
@@ -53,6 +54,16 @@ func Of[V any](vals []V) uint64 {
 			for _, e := range v {
 				num('s', uint64(len(e)))
 				_, _ = d.WriteString(e)
+			}
+		case []any: // a list of strings as the Appender takes it; hashes as []string
+			num('l', uint64(len(v)))
+			for _, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					panic(fmt.Sprintf("rowhash: unhandled list element type %T", e))
+				}
+				num('s', uint64(len(s)))
+				_, _ = d.WriteString(s)
 			}
 		case time.Time:
 			num('t', uint64(v.UnixMicro()))
