@@ -8,6 +8,11 @@ PKGS      := ./...
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 STATICCHECK_VERSION := v0.8.2
+# grpcnotrace leaves out gRPC's golang.org/x/net/trace debug pages, whose
+# html/template keeps the linker from pruning unused methods: the sidecar
+# binary is 20 MB instead of 29 MB, and ~4 MB less resident.
+PROXY_TAGS := grpcnotrace
+export MESHLENS_PROXY_TAGS := $(PROXY_TAGS)
 
 .PHONY: all build run demo test deps bench fuzz lint clean
 
@@ -16,7 +21,7 @@ all: build
 # bin/meshlens-proxy is `meshlens proxy` alone, for a small sidecar.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/meshlens
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/meshlens-proxy ./cmd/meshlens-proxy
+	$(GO) build -tags '$(PROXY_TAGS)' -ldflags '$(LDFLAGS)' -o bin/meshlens-proxy ./cmd/meshlens-proxy
 
 run: build
 	mkdir -p data
