@@ -12,9 +12,8 @@ import (
 	zipkinmodel "github.com/openzipkin/zipkin-go/model"
 )
 
-// FuzzDecodeJSONV2 checks that no input crashes decoding or translation,
-// and that what decodes translates to as many spans.
-func FuzzDecodeJSONV2(f *testing.F) {
+// addSamples seeds f with the real Zipkin batches in testdata.
+func addSamples(f *testing.F) {
 	for _, name := range []string{"envoy.json", "yelp.json"} {
 		data, err := os.ReadFile("testdata/" + name)
 		if err != nil {
@@ -22,6 +21,12 @@ func FuzzDecodeJSONV2(f *testing.F) {
 		}
 		f.Add(data)
 	}
+}
+
+// FuzzDecodeJSONV2 checks that no input crashes decoding or translation,
+// and that what decodes translates to as many spans.
+func FuzzDecodeJSONV2(f *testing.F) {
+	addSamples(f)
 	f.Add([]byte(`[{"traceId":"1","id":"2","shared":true,"kind":"SERVER"}]`))
 	f.Add([]byte(`[{"traceId":"463ac35c9f6413ad48485a3953bb6124","id":"2","tags":{"a":"b"},"annotations":[{"timestamp":1,"value":"x"}]}]`))
 	f.Add([]byte(`[`))
@@ -44,13 +49,7 @@ func FuzzDecodeJSONV2(f *testing.F) {
 // same strict decoding done with encoding/json: both accept or both
 // reject, and what they accept converts to the same spans.
 func FuzzDecodeMatchesStdlib(f *testing.F) {
-	for _, name := range []string{"envoy.json", "yelp.json"} {
-		data, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addSamples(f)
 	for _, s := range []string{`[{"traceId":"1","id":"2","shared":true,"kind":"SERVER"}]`, `[{"TRACEID":"1","Id":"2"}]`,
 		`[{"traceId":"1","id":"2","tags":{"a":1}}]`, `[{"traceId":"1","id":"2","timestamp":1.5}]`, `[{"traceId":"1","id":"2","x":1}]`,
 		`[{"traceId":"1","id":"2","name":"\ud800"}]`, "[{\"traceId\":\"1\",\"id\":\"2\",\"name\":\"\xff\"}]", `[] x`, `[{"traceId":"1","id":"2"},]`} {
