@@ -65,7 +65,7 @@ remote_write:
 	// window must hold enough samples that Prometheus 2's closed and
 	// Prometheus 3's left-open range selection extrapolate alike.
 	var at time.Time
-	testutil.WaitFor(t, "20s of data in both servers", 90*time.Second, func() error {
+	testutil.WaitFor(t, "20s of data in both servers, regularly scraped", 120*time.Second, func() error {
 		at = time.Now().Add(-2 * time.Second).Truncate(time.Second)
 		for _, c := range []struct {
 			api v1.API
@@ -82,6 +82,18 @@ remote_write:
 			vec, _ := v.(model.Vector)
 			if len(vec) != 1 || vec[0].Value < 19 {
 				return fmt.Errorf("%s = %v", c.q, v)
+			}
+		}
+		// The scraped comparison below holds within its tolerance only
+		// where both scrapers kept their 1 s interval: a scrape delayed by
+		// a loaded machine changes how rate() extrapolates. So T must have
+		// regular scrapes over the widest lookback (14 s) in both.
+		for _, c := range []struct {
+			api v1.API
+			job string
+		}{{prom, "istio"}, {ml, "ml"}} {
+			if err := regularScrapes(ctx, c.api, c.job, at, 16*time.Second); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -122,6 +134,27 @@ remote_write:
 		compare(t, "remote-written series", want, seriesSet(t, ml, `{job="istio"}`, at), 0)
 		compare(t, "scraped series", want, seriesSet(t, ml, `{job="ml"}`, at), 0)
 	})
+}
+
+// regularScrapes checks that job's raw `up` samples in the window before
+// at are 1 s apart, give or take 150 ms.
+func regularScrapes(ctx context.Context, a v1.API, job string, at time.Time, window time.Duration) error {
+	q := fmt.Sprintf(`up{job=%q}[%ds]`, job, int(window.Seconds()))
+	v, _, _, err := a.Query(ctx, q, at)
+	if err != nil {
+		return err
+	}
+	m, _ := v.(model.Matrix)
+	if len(m) != 1 {
+		return fmt.Errorf("%s = %v", q, v)
+	}
+	pts := m[0].Values
+	for i := 1; i < len(pts); i++ {
+		if gap := pts[i].Timestamp.Sub(pts[i-1].Timestamp); gap < 850*time.Millisecond || gap > 1150*time.Millisecond {
+			return fmt.Errorf("job %s: scrapes %s apart at %s", job, gap, pts[i].Timestamp.Time().UTC().Format(time.TimeOnly))
+		}
+	}
+	return nil
 }
 
 func newAPI(t *testing.T, addr string) v1.API {
