@@ -327,39 +327,42 @@ func (p *Proxy) retriable(rp *route.RetryPolicy, k failKind, resp *http.Response
 	}
 }
 
+// localAnswer is Envoy's local reply to one failKind: status, response
+// code details, body and response flag.
+type localAnswer struct {
+	code          int
+	details, body string
+	flag          flags
+}
+
+// resetBody is the body of Envoy's local reply to a failed upstream
+// connection or stream, for reason.
+func resetBody(reason string) string {
+	return "upstream connect error or disconnect/reset before headers. reset reason: " + reason
+}
+
+var localAnswers = map[failKind]localAnswer{
+	failNoHost:   {503, detailsNoHealthyUpstream, "no healthy upstream", flagUH},
+	failOverflow: {503, detailsOverflow, resetBody("overflow"), flagUO},
+	failConnect:  {503, detailsConnectFailure, resetBody("connection failure"), flagUF},
+	failRefused:  {503, detailsRefusedStream, resetBody("remote refused stream reset"), flagUR},
+	failReset:    {503, detailsConnTermination, resetBody("connection termination"), flagUC},
+	failPerTry:   {504, detailsPerTryTimeout, "upstream request timeout", flagUT},
+	failTimeout:  {504, detailsResponseTimeout, "upstream request timeout", flagUT},
+}
+
 // localFailure answers the downstream when no upstream response exists,
-// with Envoy's status, body, flag and details.
+// with Envoy's status, body, flag and details. A caller that went away
+// gets nothing; its record says DC.
 func (p *Proxy) localFailure(w http.ResponseWriter, rec *telemetry.Record, k failKind, fl *flags) {
-	var code int
-	var details, body string
-	switch k {
-	case failNoHost:
-		code, details, body = 503, detailsNoHealthyUpstream, "no healthy upstream"
-		fl.set(flagUH)
-	case failOverflow:
-		code, details, body = 503, detailsOverflow, "upstream connect error or disconnect/reset before headers. reset reason: overflow"
-		fl.set(flagUO)
-	case failConnect:
-		code, details, body = 503, detailsConnectFailure, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
-		fl.set(flagUF)
-	case failRefused:
-		code, details, body = 503, detailsRefusedStream, "upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset"
-		fl.set(flagUR)
-	case failReset:
-		code, details, body = 503, detailsConnTermination, "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
-		fl.set(flagUC)
-	case failPerTry:
-		code, details, body = 504, detailsPerTryTimeout, "upstream request timeout"
-		fl.set(flagUT)
-	case failTimeout:
-		code, details, body = 504, detailsResponseTimeout, "upstream request timeout"
-		fl.set(flagUT)
-	case failDownstream:
+	if k == failDownstream {
 		fl.set(flagDC)
 		rec.ResponseCodeDetails = detailsDownstreamGone
 		return
 	}
-	localReply(w, rec, code, details, body)
+	a := localAnswers[k]
+	fl.set(a.flag)
+	localReply(w, rec, a.code, a.details, a.body)
 }
 
 // localReply writes a proxy-generated response.

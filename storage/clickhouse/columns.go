@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/rowhash"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // column maps one field of the row type T to a ClickHouse column: value is
@@ -113,6 +114,12 @@ func (cs columns[T]) values(r *T, buf []any) []any {
 		buf = append(buf, c.value(r))
 	}
 	return buf
+}
+
+// collect scans every row of rows (cs's columns, in order) into a new T.
+func (cs columns[T]) collect(rows sqlq.Rows) ([]T, error) {
+	buf := make([]any, 0, len(cs))
+	return sqlq.Collect(rows, func(r *T) []any { return cs.dests(r, buf) })
 }
 
 // dests fills buf with pointers into r for Scan.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 type dl = storage.DeadLetter
@@ -79,29 +80,18 @@ func (b *Backend) WriteDeadLetters(ctx context.Context, rows []storage.DeadLette
 
 // DeadLetters implements storage.DeadLetterReader: received in
 // [start, end), newest first (ties broken by source); limit defaults to
-// DefaultFindLimit and is capped at MaxFindLimit.
+// sqlq.DefaultFindLimit and is capped at sqlq.MaxFindLimit.
 func (b *Backend) DeadLetters(ctx context.Context, start, end time.Time, limit int) ([]storage.DeadLetter, error) {
-	if limit <= 0 {
-		limit = DefaultFindLimit
-	}
-	limit = min(limit, MaxFindLimit)
+	limit = sqlq.FindLimit(limit)
 	rows, err := b.conn.Query(ctx, fmt.Sprintf("SELECT %s FROM %s FINAL WHERE received_us >= ? AND received_us < ? ORDER BY received_us DESC, source LIMIT %d",
 		deadLetterColumns.names(""), b.table("dead_letters"), limit), start.UnixMicro(), end.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: querying dead_letters: %w", err)
 	}
 	defer rows.Close()
-	var out []storage.DeadLetter
-	dests := make([]any, 0, len(deadLetterColumns))
-	for rows.Next() {
-		var r storage.DeadLetter
-		if err := rows.Scan(deadLetterColumns.dests(&r, dests)...); err != nil {
-			return nil, fmt.Errorf("clickhouse: scanning dead_letters: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: reading dead_letters: %w", err)
+	out, err := deadLetterColumns.collect(rows)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: dead_letters: %w", err)
 	}
 	return out, nil
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
-// Limits of FindAccessLogs.
-const (
-	DefaultFindLimit = 100    // rows returned when AccessLogQuery.Limit <= 0
-	MaxFindLimit     = 10_000 // larger limits are lowered to this
-)
-
 // FindAccessLogs implements storage.AccessLogReader with the embedded
 // backend's semantics: newest first (ties broken by request id, then
 // reporter), filters ANDed, Start <= start < End; Direction "inbound" or
@@ -23,18 +17,14 @@ const (
 // without a Direction, Service matches either side. ResponseFlag is one of
 // the record's comma-separated flags; PathPrefix is literal. RequestID is a
 // point read through the access_log_request_ids index. Every value is a
-// bound parameter. At most Limit rows (DefaultFindLimit when <= 0, never
-// more than MaxFindLimit).
+// bound parameter. At most Limit rows (sqlq.DefaultFindLimit when <= 0, never
+// more than sqlq.MaxFindLimit).
 func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) ([]storage.AccessLog, error) {
 	where, args, err := b.accessLogWhere(q)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: access_logs: %w", err)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultFindLimit
-	}
-	limit = min(limit, MaxFindLimit)
+	limit := sqlq.FindLimit(q.Limit)
 	query := "SELECT " + accessLogColumns.names("") + " FROM " + b.table("access_logs") + " FINAL" + where +
 		fmt.Sprintf("\nORDER BY start_us DESC, request_id, reporter LIMIT %d", limit)
 	rows, err := b.conn.Query(ctx, query, args...)
@@ -42,17 +32,9 @@ func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) 
 		return nil, fmt.Errorf("clickhouse: querying access_logs: %w", err)
 	}
 	defer rows.Close()
-	var out []storage.AccessLog
-	dests := make([]any, 0, len(accessLogColumns))
-	for rows.Next() {
-		var r storage.AccessLog
-		if err := rows.Scan(accessLogColumns.dests(&r, dests)...); err != nil {
-			return nil, fmt.Errorf("clickhouse: scanning access_logs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: reading access_logs: %w", err)
+	out, err := accessLogColumns.collect(rows)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: access_logs: %w", err)
 	}
 	return out, nil
 }

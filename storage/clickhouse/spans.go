@@ -2,11 +2,11 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/spancols"
 )
 
 type sp = storage.Span
@@ -16,27 +16,11 @@ type sp = storage.Span
 // Array(String) columns and Events one JSON String ("" when none). The
 // table then has day, request_hash and row_hash.
 var spanColumns = append(fieldColumns(storage.SpanFields),
-	column[sp]{"attr_keys", func(r *sp) any { return attrKeys(r) }, func(r *sp) any { return attrDest{r, false} }},
-	column[sp]{"attr_values", func(r *sp) any { return attrValues(r) }, func(r *sp) any { return attrDest{r, true} }},
-	column[sp]{"events", eventsValue, func(r *sp) any { return eventsDest{r} }})
+	column[sp]{"attr_keys", func(r *sp) any { return spancols.Keys(r) }, func(r *sp) any { return attrDest{r, false} }},
+	column[sp]{"attr_values", func(r *sp) any { return spancols.Values(r) }, func(r *sp) any { return attrDest{r, true} }},
+	column[sp]{"events", func(r *sp) any { return spancols.EncodeEvents(r.Events) }, func(r *sp) any { return eventsDest{r} }})
 
-func attrKeys(r *sp) []string {
-	out := make([]string, len(r.Attrs))
-	for i, kv := range r.Attrs {
-		out[i] = kv.Key
-	}
-	return out
-}
-
-func attrValues(r *sp) []string {
-	out := make([]string, len(r.Attrs))
-	for i, kv := range r.Attrs {
-		out[i] = kv.Value
-	}
-	return out
-}
-
-// attrDest fills Attrs from attr_keys or attr_values, in either order.
+// attrDest scans attr_keys or attr_values into Attrs, in either order.
 type attrDest struct {
 	r      *sp
 	values bool
@@ -47,68 +31,22 @@ func (d attrDest) Scan(src any) error {
 	if !ok {
 		return fmt.Errorf("scanning %T into span attributes", src)
 	}
-	if len(list) == 0 {
-		d.r.Attrs = nil
-		return nil
-	}
-	if len(d.r.Attrs) != len(list) {
-		d.r.Attrs = make([]storage.KeyValue, len(list))
-	}
-	for i, s := range list {
-		if d.values {
-			d.r.Attrs[i].Value = s
-		} else {
-			d.r.Attrs[i].Key = s
-		}
-	}
+	spancols.SetAttrs(d.r, list, d.values)
 	return nil
-}
-
-// eventJSON is one stored span event, time in µs since the epoch.
-type eventJSON struct {
-	TimeUS int64       `json:"t"`
-	Name   string      `json:"n"`
-	Attrs  [][2]string `json:"a,omitempty"`
-}
-
-func eventsValue(r *sp) any {
-	if len(r.Events) == 0 {
-		return ""
-	}
-	evs := make([]eventJSON, len(r.Events))
-	for i, e := range r.Events {
-		evs[i] = eventJSON{TimeUS: e.Time.UnixMicro(), Name: e.Name}
-		for _, kv := range e.Attrs {
-			evs[i].Attrs = append(evs[i].Attrs, [2]string{kv.Key, kv.Value})
-		}
-	}
-	b, _ := json.Marshal(evs) // strings and ints only: cannot fail
-	return string(b)
 }
 
 type eventsDest struct{ r *sp }
 
 func (d eventsDest) Scan(src any) error {
-	d.r.Events = nil
 	s, ok := src.(string)
 	if !ok {
 		return fmt.Errorf("column events: scanning %T as JSON text", src)
 	}
-	if s == "" {
-		return nil
-	}
-	var evs []eventJSON
-	if err := json.Unmarshal([]byte(s), &evs); err != nil {
+	evs, err := spancols.DecodeEvents(s)
+	if err != nil {
 		return fmt.Errorf("column events: %w", err)
 	}
-	d.r.Events = make([]storage.SpanEvent, len(evs))
-	for i, e := range evs {
-		ev := storage.SpanEvent{Time: time.UnixMicro(e.TimeUS).UTC(), Name: e.Name}
-		for _, kv := range e.Attrs {
-			ev.Attrs = append(ev.Attrs, storage.KeyValue{Key: kv[0], Value: kv[1]})
-		}
-		d.r.Events[i] = ev
-	}
+	d.r.Events = evs
 	return nil
 }
 

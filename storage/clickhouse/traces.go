@@ -9,12 +9,6 @@ import (
 	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
-// Limits of FindTraces and TracesByRequestID, in traces.
-const (
-	DefaultTraceLimit = 20    // traces returned when TraceQuery.Limit <= 0
-	MaxTraceLimit     = 1_000 // larger limits are lowered to this
-)
-
 // Services implements storage.TraceReader: every service name of the
 // stored spans, sorted (read from the span_services index).
 func (b *Backend) Services(ctx context.Context) ([]string, error) {
@@ -56,33 +50,17 @@ func (b *Backend) Operations(ctx context.Context, service string, kind storage.S
 // filter (Service, Operation, Start <= start <= End, MinDuration <=
 // duration <= MaxDuration at µs precision, each of Tags, see
 // tagCondition); the newest Limit matching traces (by their newest
-// matching span's start; DefaultTraceLimit when Limit <= 0, at most
-// MaxTraceLimit) are returned whole, newest first, spans in start order.
+// matching span's start; sqlq.DefaultTraceLimit when Limit <= 0, at most
+// sqlq.MaxTraceLimit) are returned whole, newest first, spans in start order.
 // Every value is a bound parameter.
 func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]storage.Trace, error) {
 	w := sqlq.Traces(q, chDialect)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultTraceLimit
-	}
-	return b.tracesWhere(ctx, w.Conds, w.Args, min(limit, MaxTraceLimit))
+	return b.tracesWhere(ctx, w.Conds, w.Args, sqlq.TraceLimit(q.Limit))
 }
 
-// tagColumns are the span tags stored as typed columns, by tag key (Zipkin
-// and OpenTelemetry spellings), as String expressions.
-var tagColumns = map[string]string{
-	"http.method":               "http_method",
-	"http.request.method":       "http_method",
-	"http.route":                "http_route",
-	"http.status_code":          "toString(http_status)",
-	"http.response.status_code": "toString(http_status)",
-	"peer.service":              "peer_service",
-	"guid:x-request-id":         "request_id",
-	"request_id":                "request_id",
-	"response_flags":            "response_flags",
-	"upstream_cluster":          "upstream_cluster",
-	"span.kind":                 "kind",
-}
+// tagColumns are the span tags stored as typed columns (see
+// sqlq.TagColumns), as String expressions.
+var tagColumns = sqlq.TagColumns(func(col string) string { return "toString(" + col + ")" })
 
 // tagCondition matches tag key=value against the span's attributes (the
 // first attribute with that key) and, for the keys in tagColumns, the
@@ -116,14 +94,14 @@ func (b *Backend) GetTrace(ctx context.Context, id storage.TraceID) (storage.Tra
 }
 
 // TracesByRequestID implements storage.TraceReader: the traces that have a
-// span with that request id, whole, newest first (at most MaxTraceLimit);
+// span with that request id, whole, newest first (at most sqlq.MaxTraceLimit);
 // none is an empty slice and a nil error. The span_request_ids index names
 // the traces, so only their spans are read.
 func (b *Backend) TracesByRequestID(ctx context.Context, requestID string) ([]storage.Trace, error) {
 	h := requestHash(requestID)
 	cond := fmt.Sprintf("(trace_id_high, trace_id_low) GLOBAL IN (SELECT trace_id_high, trace_id_low FROM %s WHERE request_hash = %d) AND request_hash = %d AND request_id = ?",
 		b.table("span_request_ids"), h, h)
-	return b.tracesWhere(ctx, []string{cond}, []any{requestID}, MaxTraceLimit)
+	return b.tracesWhere(ctx, []string{cond}, []any{requestID}, sqlq.MaxTraceLimit)
 }
 
 type traceHit struct {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // column maps one field of the row type T to a DuckDB column: value is
@@ -82,6 +83,12 @@ func (cs columns[T]) values(r *T, buf []driver.Value) []driver.Value {
 		buf = append(buf, c.value(r))
 	}
 	return buf
+}
+
+// collect scans every row of rows (cs's columns, in order) into a new T.
+func (cs columns[T]) collect(rows sqlq.Rows) ([]T, error) {
+	buf := make([]any, 0, len(cs))
+	return sqlq.Collect(rows, func(r *T) []any { return cs.dests(r, buf) })
 }
 
 // dests fills buf with pointers into r for rows.Scan.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 var (
@@ -73,30 +74,19 @@ func (b *Backend) WriteDeadLetters(ctx context.Context, rows []storage.DeadLette
 }
 
 // DeadLetters implements storage.DeadLetterReader (ties in received time
-// broken by source); limit defaults to DefaultFindLimit and is capped at
-// MaxFindLimit.
+// broken by source); limit defaults to sqlq.DefaultFindLimit and is capped at
+// sqlq.MaxFindLimit.
 func (b *Backend) DeadLetters(ctx context.Context, start, end time.Time, limit int) ([]storage.DeadLetter, error) {
-	if limit <= 0 {
-		limit = DefaultFindLimit
-	}
-	limit = min(limit, MaxFindLimit)
+	limit = sqlq.FindLimit(limit)
 	rows, err := b.duck.db.QueryContext(ctx, "SELECT "+deadLetterColumns.names()+
 		" FROM dead_letters WHERE received >= ? AND received < ? ORDER BY received DESC, source LIMIT ?", start, end, limit)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: querying dead_letters: %w", err)
 	}
 	defer rows.Close()
-	var out []storage.DeadLetter
-	dests := make([]any, 0, len(deadLetterColumns))
-	for rows.Next() {
-		var r storage.DeadLetter
-		if err := rows.Scan(deadLetterColumns.dests(&r, dests)...); err != nil {
-			return nil, fmt.Errorf("embedded: scanning dead_letters: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("embedded: reading dead_letters: %w", err)
+	out, err := deadLetterColumns.collect(rows)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: dead_letters: %w", err)
 	}
 	return out, nil
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
-// Limits of FindAccessLogs.
-const (
-	DefaultFindLimit = 100    // rows returned when AccessLogQuery.Limit <= 0
-	MaxFindLimit     = 10_000 // larger limits are lowered to this
-)
-
 // FindAccessLogs implements storage.AccessLogReader, newest first (ties in
 // start time broken by request id, then reporter).
 //
@@ -31,18 +25,14 @@ const (
 // Direction, Service matches the source or the destination service. Any
 // other Direction is an error.
 //
-// At most Limit rows are returned: DefaultFindLimit when Limit <= 0, and
-// never more than MaxFindLimit.
+// At most Limit rows are returned: sqlq.DefaultFindLimit when Limit <= 0, and
+// never more than sqlq.MaxFindLimit.
 func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) ([]storage.AccessLog, error) {
 	where, args, err := accessLogWhere(q)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %s: %w", accessLogsView, err)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultFindLimit
-	}
-	limit = min(limit, MaxFindLimit)
+	limit := sqlq.FindLimit(q.Limit)
 	with, from := "", accessLogsView
 	if q.RequestID != "" {
 		with, from = accessLogParts.pointRead(requestHashColumn, requestHash(q.RequestID)), "hits"
@@ -54,17 +44,9 @@ func (b *Backend) FindAccessLogs(ctx context.Context, q storage.AccessLogQuery) 
 		return nil, fmt.Errorf("embedded: querying %s: %w", accessLogsView, err)
 	}
 	defer rows.Close()
-	var out []storage.AccessLog
-	dests := make([]any, 0, len(accessLogColumns))
-	for rows.Next() {
-		var r storage.AccessLog
-		if err := rows.Scan(accessLogColumns.dests(&r, dests)...); err != nil {
-			return nil, fmt.Errorf("embedded: scanning %s: %w", accessLogsView, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("embedded: reading %s: %w", accessLogsView, err)
+	out, err := accessLogColumns.collect(rows)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %s: %w", accessLogsView, err)
 	}
 	return out, nil
 }

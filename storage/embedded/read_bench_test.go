@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 // benchSpan is the time the generated rows cover, around benchBase.
@@ -259,7 +260,7 @@ func BenchmarkFindByService(b *testing.B) {
 		b.ReportAllocs()
 		cpu0 := processCPU()
 		for b.Loop() {
-			if got, err := be.FindAccessLogs(context.Background(), q); err != nil || len(got) != DefaultFindLimit {
+			if got, err := be.FindAccessLogs(context.Background(), q); err != nil || len(got) != sqlq.DefaultFindLimit {
 				b.Fatalf("find: %d rows, %v", len(got), err)
 			}
 		}

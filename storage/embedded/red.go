@@ -3,47 +3,17 @@ package embedded
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
 var _ storage.REDReader = (*Backend)(nil)
 
 //go:embed sql/red.sql
 var redSQL string
-
-// redGrouping is one REDQuery.By: its columns, its preferred reporter, its
-// namespace condition and where each column lands in the answer.
-type redGrouping struct {
-	columns   string
-	preferred string
-	namespace string
-	dests     func(e *storage.Edge) []any
-}
-
-var redGroupings = map[string]redGrouping{
-	// The server's view: what each service served, as its own proxy saw it.
-	"service": {
-		columns:   "destination_service, destination_namespace",
-		preferred: "destination",
-		namespace: "AND destination_namespace = $4",
-		dests:     func(e *storage.Edge) []any { return []any{&e.DestinationService, &e.DestinationNamespace} },
-	},
-	// The caller's view: each edge as the calling proxy saw it, including
-	// calls that never reached the destination (UH, UF, URX, ...).
-	"edge": {
-		columns:   "source_service, source_namespace, source_version, destination_service, destination_namespace, destination_version, protocol",
-		preferred: "source",
-		namespace: "AND (source_namespace = $4 OR destination_namespace = $4)",
-		dests: func(e *storage.Edge) []any {
-			return []any{&e.SourceService, &e.SourceNamespace, &e.SourceVersion,
-				&e.DestinationService, &e.DestinationNamespace, &e.DestinationVersion, &e.Protocol}
-		},
-	},
-}
 
 // RED implements storage.REDReader over access logs (q.Source "" or
 // "logs"; other sources are storage.ErrNotSupported). The aggregation is
@@ -66,24 +36,15 @@ var redGroupings = map[string]redGrouping{
 // of the n records with a known (non-negative) duration, in milliseconds;
 // 0 when none is known. Rows are sorted by their group columns.
 func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow, error) {
-	if q.Source != "" && q.Source != "logs" {
-		return nil, fmt.Errorf("embedded: RED from %q: %w", q.Source, storage.ErrNotSupported)
+	g, err := sqlq.REDGroupingOf(q)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: %w", err)
 	}
-	by := q.By
-	if by == "" {
-		by = "service"
-	}
-	g, ok := redGroupings[by]
-	if !ok {
-		return nil, fmt.Errorf("embedded: RED by %q: want service or edge", q.By)
-	}
-	if q.Start.IsZero() || q.End.IsZero() || !q.End.After(q.Start) {
-		return nil, errors.New("embedded: RED needs a window with Start before End")
-	}
-	query := strings.NewReplacer("{{GROUP}}", g.columns, "{{FAILED_FLAGS}}", failedFlagsSQL).Replace(redSQL)
-	args := []any{q.Start, q.End, g.preferred}
+	by := g.By
+	query := strings.NewReplacer("{{GROUP}}", g.Columns, "{{FAILED_FLAGS}}", failedFlagsSQL).Replace(redSQL)
+	args := []any{q.Start, q.End, g.Preferred}
 	if q.Namespace != "" {
-		query = strings.ReplaceAll(query, "{{NAMESPACE}}", g.namespace)
+		query = strings.ReplaceAll(query, "{{NAMESPACE}}", g.NamespaceCond("$4"))
 		args = append(args, q.Namespace)
 	} else {
 		query = strings.ReplaceAll(query, "{{NAMESPACE}}", "")
@@ -93,22 +54,19 @@ func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow
 		return nil, fmt.Errorf("embedded: RED by %s over %s: %w", by, accessLogsView, err)
 	}
 	defer rows.Close()
-	window := q.End.Sub(q.Start).Seconds()
 	var out []storage.REDRow
 	for rows.Next() {
 		var row storage.REDRow
 		var quantiles any
 		r := &row.RED
-		dests := append(g.dests(&row.Edge), &r.Requests, &r.Errors, &r.ClientErrors, &quantiles, &r.BytesIn, &r.BytesOut)
+		dests := append(g.Dests(&row.Edge), &r.Requests, &r.Errors, &r.ClientErrors, &quantiles, &r.BytesIn, &r.BytesOut)
 		if err := rows.Scan(dests...); err != nil {
 			return nil, fmt.Errorf("embedded: scanning RED by %s: %w", by, err)
 		}
 		if err := setQuantiles(r, quantiles); err != nil {
 			return nil, fmt.Errorf("embedded: RED by %s: column quantiles_us: %w", by, err)
 		}
-		r.Rate = float64(r.Requests) / window
-		r.ErrorRatio = float64(r.Errors) / float64(r.Requests)
-		row.Sources = []string{"logs"}
+		sqlq.FinishRED(&row, q)
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {

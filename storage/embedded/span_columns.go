@@ -2,11 +2,11 @@ package embedded
 
 import (
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/spancols"
 )
 
 type sp = storage.Span
@@ -17,79 +17,14 @@ type sp = storage.Span
 // ("" when there are none). Each day table then has request_hash and
 // row_hash.
 var spanColumns = append(fieldColumns(storage.SpanFields),
-	stringListCol("attr_keys", attrKeys, setAttrKeys),
-	stringListCol("attr_values", attrValues, setAttrValues),
+	stringListCol("attr_keys", spancols.Keys, func(r *sp, l []string) error { spancols.SetAttrs(r, l, false); return nil }),
+	stringListCol("attr_values", spancols.Values, func(r *sp, l []string) error { spancols.SetAttrs(r, l, true); return nil }),
 	eventsCol("events"))
 
-func attrKeys(r *sp) []string {
-	out := make([]string, len(r.Attrs))
-	for i, kv := range r.Attrs {
-		out[i] = kv.Key
-	}
-	return out
-}
-
-func attrValues(r *sp) []string {
-	out := make([]string, len(r.Attrs))
-	for i, kv := range r.Attrs {
-		out[i] = kv.Value
-	}
-	return out
-}
-
-// setAttrKeys and setAttrValues fill Attrs from the two list columns, in
-// either scan order.
-func setAttrKeys(r *sp, keys []string) error {
-	if len(r.Attrs) != len(keys) {
-		r.Attrs = make([]storage.KeyValue, len(keys))
-	}
-	for i, k := range keys {
-		r.Attrs[i].Key = k
-	}
-	if len(keys) == 0 {
-		r.Attrs = nil
-	}
-	return nil
-}
-
-func setAttrValues(r *sp, vals []string) error {
-	if len(r.Attrs) != len(vals) {
-		r.Attrs = make([]storage.KeyValue, len(vals))
-	}
-	for i, v := range vals {
-		r.Attrs[i].Value = v
-	}
-	if len(vals) == 0 {
-		r.Attrs = nil
-	}
-	return nil
-}
-
-// eventJSON is one stored span event: time in µs since the epoch, so that
-// it reads back in UTC like the TIMESTAMPTZ columns.
-type eventJSON struct {
-	TimeUS int64       `json:"t"`
-	Name   string      `json:"n"`
-	Attrs  [][2]string `json:"a,omitempty"`
-}
-
-// eventsCol stores Events as a JSON array of eventJSON, "" for none.
+// eventsCol stores Events as spancols' JSON text, "" for none.
 func eventsCol(name string) column[sp] {
 	return column[sp]{name, "VARCHAR",
-		func(r *sp) driver.Value {
-			if len(r.Events) == 0 {
-				return ""
-			}
-			evs := make([]eventJSON, len(r.Events))
-			for i, e := range r.Events {
-				evs[i] = eventJSON{TimeUS: e.Time.UnixMicro(), Name: e.Name}
-				for _, kv := range e.Attrs {
-					evs[i].Attrs = append(evs[i].Attrs, [2]string{kv.Key, kv.Value})
-				}
-			}
-			b, _ := json.Marshal(evs) // strings and ints only: cannot fail
-			return string(b)
-		},
+		func(r *sp) driver.Value { return spancols.EncodeEvents(r.Events) },
 		func(r *sp) any { return eventsDest{r, name} }}
 }
 
@@ -99,26 +34,15 @@ type eventsDest struct {
 }
 
 func (d eventsDest) Scan(src any) error {
-	d.r.Events = nil
 	s, ok := src.(string)
 	if !ok && src != nil {
 		return fmt.Errorf("column %s: scanning %T as JSON text", d.name, src)
 	}
-	if s == "" {
-		return nil
-	}
-	var evs []eventJSON
-	if err := json.Unmarshal([]byte(s), &evs); err != nil {
+	evs, err := spancols.DecodeEvents(s)
+	if err != nil {
 		return fmt.Errorf("column %s: %w", d.name, err)
 	}
-	d.r.Events = make([]storage.SpanEvent, len(evs))
-	for i, e := range evs {
-		ev := storage.SpanEvent{Time: time.UnixMicro(e.TimeUS).UTC(), Name: e.Name}
-		for _, kv := range e.Attrs {
-			ev.Attrs = append(ev.Attrs, storage.KeyValue{Key: kv[0], Value: kv[1]})
-		}
-		d.r.Events[i] = ev
-	}
+	d.r.Events = evs
 	return nil
 }
 

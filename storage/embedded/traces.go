@@ -13,12 +13,6 @@ import (
 
 var _ storage.TraceReader = (*Backend)(nil)
 
-// Limits of FindTraces and TracesByRequestID, in traces.
-const (
-	DefaultTraceLimit = 20    // traces returned when TraceQuery.Limit <= 0
-	MaxTraceLimit     = 1_000 // larger limits are lowered to this
-)
-
 // Services implements storage.TraceReader: every service name of the
 // stored spans, sorted.
 func (b *Backend) Services(ctx context.Context) ([]string, error) {
@@ -59,33 +53,17 @@ func (b *Backend) Operations(ctx context.Context, service string, kind storage.S
 // its spans matches every set filter: Service, Operation (the span name),
 // Start <= start <= End, MinDuration <= duration <= MaxDuration (µs
 // precision) and each of Tags (see tagCondition). The newest Limit
-// matching traces (by their newest span's start; DefaultTraceLimit when
-// Limit <= 0, at most MaxTraceLimit) are returned whole, newest first, each
+// matching traces (by their newest span's start; sqlq.DefaultTraceLimit when
+// Limit <= 0, at most sqlq.MaxTraceLimit) are returned whole, newest first, each
 // trace's spans in start order.
 func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]storage.Trace, error) {
 	w := sqlq.Traces(q, duckDialect)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultTraceLimit
-	}
-	return b.tracesWhere(ctx, w.Conds, w.Args, min(limit, MaxTraceLimit))
+	return b.tracesWhere(ctx, w.Conds, w.Args, sqlq.TraceLimit(q.Limit))
 }
 
-// tagColumns are the span tags stored as typed columns, by tag key (Zipkin
-// and OpenTelemetry spellings), as VARCHAR expressions.
-var tagColumns = map[string]string{
-	"http.method":               "http_method",
-	"http.request.method":       "http_method",
-	"http.route":                "http_route",
-	"http.status_code":          "CAST(http_status AS VARCHAR)",
-	"http.response.status_code": "CAST(http_status AS VARCHAR)",
-	"peer.service":              "peer_service",
-	"guid:x-request-id":         "request_id",
-	"request_id":                "request_id",
-	"response_flags":            "response_flags",
-	"upstream_cluster":          "upstream_cluster",
-	"span.kind":                 "kind",
-}
+// tagColumns are the span tags stored as typed columns (see
+// sqlq.TagColumns), as VARCHAR expressions.
+var tagColumns = sqlq.TagColumns(func(col string) string { return "CAST(" + col + " AS VARCHAR)" })
 
 // tagCondition matches tag key=value against the span's attributes (the
 // first attribute with that key) and, for the keys in tagColumns, the
@@ -119,13 +97,13 @@ func (b *Backend) GetTrace(ctx context.Context, id storage.TraceID) (storage.Tra
 }
 
 // TracesByRequestID implements storage.TraceReader: the traces that have a
-// span with that request id, whole, newest first (at most MaxTraceLimit);
+// span with that request id, whole, newest first (at most sqlq.MaxTraceLimit);
 // none is an empty slice and a nil error. Both steps are index lookups:
 // the request id's trace ids, then each trace.
 func (b *Backend) TracesByRequestID(ctx context.Context, requestID string) ([]storage.Trace, error) {
 	q := spanParts.pointRead(requestHashColumn, requestHash(requestID)) +
 		"SELECT trace_id_high, trace_id_low FROM hits WHERE request_id = ?" +
-		fmt.Sprintf(" GROUP BY trace_id_high, trace_id_low ORDER BY max(start) DESC, trace_id_high, trace_id_low LIMIT %d", MaxTraceLimit)
+		fmt.Sprintf(" GROUP BY trace_id_high, trace_id_low ORDER BY max(start) DESC, trace_id_high, trace_id_low LIMIT %d", sqlq.MaxTraceLimit)
 	rows, err := b.duck.db.QueryContext(ctx, q, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: request id %q in %s: %w", requestID, spansView, err)

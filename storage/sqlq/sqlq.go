@@ -125,3 +125,77 @@ func Traces(q storage.TraceQuery, d Dialect) *Where {
 	}
 	return w
 }
+
+// Limits of trace search and request-id lookup, in traces.
+const (
+	DefaultTraceLimit = 20    // traces returned when TraceQuery.Limit <= 0
+	MaxTraceLimit     = 1_000 // larger limits are lowered to this
+)
+
+// TraceLimit is the number of traces a search with limit returns at
+// most: DefaultTraceLimit when limit <= 0, at most MaxTraceLimit.
+func TraceLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultTraceLimit
+	}
+	return min(limit, MaxTraceLimit)
+}
+
+// TagColumns maps the span tags stored as typed columns, by tag key
+// (Zipkin and OpenTelemetry spellings), to SQL string expressions;
+// asString renders a numeric column as a string in the backend's dialect.
+func TagColumns(asString func(col string) string) map[string]string {
+	status := asString("http_status")
+	return map[string]string{
+		"http.method":               "http_method",
+		"http.request.method":       "http_method",
+		"http.route":                "http_route",
+		"http.status_code":          status,
+		"http.response.status_code": status,
+		"peer.service":              "peer_service",
+		"guid:x-request-id":         "request_id",
+		"request_id":                "request_id",
+		"response_flags":            "response_flags",
+		"upstream_cluster":          "upstream_cluster",
+		"span.kind":                 "kind",
+	}
+}
+
+// Limits of access-log search and dead-letter reads, in rows.
+const (
+	DefaultFindLimit = 100    // rows returned when the query's limit <= 0
+	MaxFindLimit     = 10_000 // larger limits are lowered to this
+)
+
+// FindLimit is the number of rows a search with limit returns at most:
+// DefaultFindLimit when limit <= 0, at most MaxFindLimit.
+func FindLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultFindLimit
+	}
+	return min(limit, MaxFindLimit)
+}
+
+// Rows is a query result as database/sql and clickhouse-go both give it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Collect scans every row of rows into a new T, through the destinations
+// dests gives for it, and returns them in order. It does not close rows.
+func Collect[T any](rows Rows, dests func(r *T) []any) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		var r T
+		if err := rows.Scan(dests(&r)...); err != nil {
+			return nil, fmt.Errorf("scanning: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	return out, nil
+}
