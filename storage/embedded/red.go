@@ -15,9 +15,13 @@ var _ storage.REDReader = (*Backend)(nil)
 //go:embed sql/red.sql
 var redSQL string
 
+//go:embed sql/red_stand_ins.sql
+var redStandInsSQL string
+
 // RED implements storage.REDReader over access logs (q.Source "" or
 // "logs"; other sources are storage.ErrNotSupported). The aggregation is
-// one SQL GROUP BY in DuckDB; no record is read into Go.
+// SQL in DuckDB (two statements: which destinations lack the preferred
+// reporter, then one GROUP BY); no record is read into Go.
 //
 // The window is Start <= start < End; both are required. By is "service"
 // (the default: one row per destination service and namespace, from the
@@ -41,14 +45,18 @@ func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
 	by := g.By
-	query := strings.NewReplacer("{{GROUP}}", g.Columns, "{{FAILED_FLAGS}}", failedFlagsSQL).Replace(redSQL)
 	args := []any{q.Start, q.End, g.Preferred}
+	nsCond := ""
 	if q.Namespace != "" {
-		query = strings.ReplaceAll(query, "{{NAMESPACE}}", g.NamespaceCond("$4"))
+		nsCond = g.NamespaceCond("$4")
 		args = append(args, q.Namespace)
-	} else {
-		query = strings.ReplaceAll(query, "{{NAMESPACE}}", "")
 	}
+	fill := strings.NewReplacer("{{GROUP}}", g.Columns, "{{FAILED_FLAGS}}", failedFlagsSQL, "{{NAMESPACE}}", nsCond)
+	standIns, args, err := b.redStandIns(ctx, fill.Replace(redStandInsSQL), args)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: RED by %s: %w", by, err)
+	}
+	query := strings.ReplaceAll(fill.Replace(redSQL), "{{STAND_INS}}", standIns)
 	rows, err := b.duck.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: RED by %s over %s: %w", by, accessLogsView, err)
@@ -73,6 +81,63 @@ func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow
 		return nil, fmt.Errorf("embedded: reading RED by %s: %w", by, err)
 	}
 	return out, nil
+}
+
+// redStandIns runs query (red_stand_ins.sql, filled) and returns
+// red.sql's {{STAND_INS}} condition, with args extended by its parameters:
+// nothing when every destination has records of the preferred reporter,
+// else "OR" the destination lacks them, spelled with the shorter of the
+// two lists (the lacking ones, or NOT the others).
+func (b *Backend) redStandIns(ctx context.Context, query string, args []any) (string, []any, error) {
+	rows, err := b.duck.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return "", nil, fmt.Errorf("finding destinations without the preferred reporter: %w", err)
+	}
+	defer rows.Close()
+	var lacking, having [][2]string
+	for rows.Next() {
+		var d [2]string
+		var has bool
+		if err := rows.Scan(&d[0], &d[1], &has); err != nil {
+			return "", nil, fmt.Errorf("scanning destinations without the preferred reporter: %w", err)
+		}
+		if has {
+			having = append(having, d)
+		} else {
+			lacking = append(lacking, d)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("reading destinations without the preferred reporter: %w", err)
+	}
+	switch {
+	case len(lacking) == 0:
+		return "", args, nil
+	case len(having) == 0:
+		return "OR true", args, nil
+	case len(lacking) <= len(having):
+		cond, args := destinationsCond(lacking, args)
+		return "OR " + cond, args, nil
+	default:
+		cond, args := destinationsCond(having, args)
+		return "OR NOT " + cond, args, nil
+	}
+}
+
+// destinationsCond is a condition true for records of dests, with its
+// parameters appended to args. Equalities, not a row IN list: DuckDB
+// builds a struct per record for (a, b) IN (...), about four times slower.
+func destinationsCond(dests [][2]string, args []any) (string, []any) {
+	var cond strings.Builder
+	cond.WriteString("(")
+	for i, d := range dests {
+		if i > 0 {
+			cond.WriteString(" OR ")
+		}
+		fmt.Fprintf(&cond, "(destination_service = $%d AND destination_namespace = $%d)", len(args)+1, len(args)+2)
+		args = append(args, d[0], d[1])
+	}
+	return cond.String() + ")", args
 }
 
 // setQuantiles converts quantile_disc's list of µs (NULL when no duration

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/storagetest"
 )
 
 // TestQuantileDiscIsNearestRank checks that DuckDB's quantile_disc, called
@@ -121,4 +123,51 @@ func openTest(t *testing.T) *Backend {
 	}
 	t.Cleanup(func() { _ = be.Close() })
 	return be
+}
+
+// TestREDStandIns checks each spelling of the stand-in condition against
+// the brute force: no destination lacks the preferred reporter, fewer lack
+// it than have it, more do, and all do.
+func TestREDStandIns(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	rec := func(dst, reporter string, i int) storage.AccessLog {
+		return storage.AccessLog{
+			Start: now.Add(-time.Duration(i) * time.Second), DurationMicros: int64(1000 * (i + 1)),
+			ResponseCode: []int32{200, 503, 404}[i%3], Protocol: "HTTP/1.1", RequestID: fmt.Sprintf("%s-%s-%d", dst, reporter, i),
+			Reporter:      storage.Reporter{Direction: reporter},
+			SourceService: "gateway", SourceNamespace: "default", DestinationService: dst, DestinationNamespace: "default",
+		}
+	}
+	// dests maps a destination to its reporters.
+	cases := map[string]map[string][]string{
+		"none lacking":  {"a": {"destination", "source"}, "b": {"destination"}},
+		"fewer lacking": {"a": {"source"}, "b": {"destination", "source"}, "c": {"destination"}},
+		"more lacking":  {"a": {"source"}, "b": {"source"}, "c": {"destination", "source"}},
+		"all lacking":   {"a": {"source"}, "b": {"source"}},
+	}
+	for name, dests := range cases {
+		t.Run(name, func(t *testing.T) {
+			be := openTest(t)
+			var rows []storage.AccessLog
+			for dst, reporters := range dests {
+				for _, r := range reporters {
+					for i := range 7 {
+						rows = append(rows, rec(dst, r, i))
+					}
+				}
+			}
+			if err := be.WriteAccessLogs(context.Background(), rows); err != nil {
+				t.Fatal(err)
+			}
+			q := storage.REDQuery{Start: now.Add(-time.Hour), End: now.Add(time.Second), By: "service"}
+			got, err := be.RED(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := storagetest.BruteForceRED(rows, q)
+			if len(got) != len(dests) || !reflect.DeepEqual(got, want) {
+				t.Errorf("RED by service:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
 }

@@ -20,7 +20,8 @@ const DefaultREDCorpusRows = 20_000
 // REDCorpus generates n access logs deterministically (seeded), spread over
 // [base−30m, base+30m): a dozen services in two namespaces with versions,
 // both reporters, HTTP/1.1, HTTP/2 and TCP, every code class, failure and
-// non-failure response flags and their combinations, unknown (negative)
+// non-failure response flags and their combinations, destinations seen
+// from one reporter only, unknown (negative)
 // durations and heavy-tailed known ones. It is exported for benchmarks.
 func REDCorpus(n int, base time.Time, seed uint64) []storage.AccessLog {
 	r := rand.New(rand.NewPCG(seed, 42))
@@ -49,6 +50,16 @@ func REDCorpus(n int, base time.Time, seed uint64) []storage.AccessLog {
 		}
 		if r.IntN(50) == 0 {
 			rec.DurationMicros = -1
+		}
+		// Two callees are seen from one side only, so RED's stand-in
+		// reporter is exercised both ways: mongodb has no caller-side
+		// records (by edge, its destination records stand in), payment
+		// no callee-side ones (by service, its caller records stand in).
+		switch dst {
+		case "mongodb":
+			rec.Reporter.Direction = "destination"
+		case "payment":
+			rec.Reporter.Direction = "source"
 		}
 		rows[i] = rec
 	}
