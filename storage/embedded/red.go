@@ -65,15 +65,13 @@ func (b *Backend) RED(ctx context.Context, q storage.REDQuery) ([]storage.REDRow
 	var out []storage.REDRow
 	for rows.Next() {
 		var row storage.REDRow
-		var quantiles any
+		var us [3]int64
 		r := &row.RED
-		dests := append(g.Dests(&row.Edge), &r.Requests, &r.Errors, &r.ClientErrors, &quantiles, &r.BytesIn, &r.BytesOut)
+		dests := append(g.Dests(&row.Edge), &r.Requests, &r.Errors, &r.ClientErrors, &us[0], &us[1], &us[2], &r.BytesIn, &r.BytesOut)
 		if err := rows.Scan(dests...); err != nil {
 			return nil, fmt.Errorf("embedded: scanning RED by %s: %w", by, err)
 		}
-		if err := setQuantiles(r, quantiles); err != nil {
-			return nil, fmt.Errorf("embedded: RED by %s: column quantiles_us: %w", by, err)
-		}
+		r.P50, r.P90, r.P99 = float64(us[0])/1000, float64(us[1])/1000, float64(us[2])/1000
 		sqlq.FinishRED(&row, q)
 		out = append(out, row)
 	}
@@ -138,26 +136,4 @@ func destinationsCond(dests [][2]string, args []any) (string, []any) {
 		args = append(args, d[0], d[1])
 	}
 	return cond.String() + ")", args
-}
-
-// setQuantiles converts quantile_disc's list of µs (NULL when no duration
-// is known) to milliseconds.
-func setQuantiles(r *storage.RED, v any) error {
-	if v == nil {
-		return nil
-	}
-	list, ok := v.([]any)
-	if !ok || len(list) != 3 {
-		return fmt.Errorf("got %T %v, want a list of 3", v, v)
-	}
-	var ms [3]float64
-	for i, x := range list {
-		us, ok := x.(int64)
-		if !ok {
-			return fmt.Errorf("element %d is %T, want int64", i, x)
-		}
-		ms[i] = float64(us) / 1000
-	}
-	r.P50, r.P90, r.P99 = ms[0], ms[1], ms[2]
-	return nil
 }
