@@ -57,4 +57,5 @@ var spanTable = appendTable[storage.Span]{
 	derived: func(r *sp, vals []driver.Value) []driver.Value {
 		return append(vals, requestHash(r.RequestID))
 	},
+	distinct: true, // exact duplicates within a batch are dropped
 }

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -25,8 +24,6 @@ func (b *Backend) WriteSpans(ctx context.Context, spans []storage.Span) error {
 	oldest, newest := now.Add(-s.retention), now.Add(maxFutureSkew)
 	rej := &storage.RejectedError{Signal: "spans"}
 	keep := make([]storage.Span, 0, len(spans))
-	seen := make(map[rowKey]bool, len(spans))
-	vals := make([]driver.Value, 0, len(spanColumns))
 	for _, sp := range spans {
 		if sp.Start.Before(oldest) || sp.Start.After(newest) {
 			rej.Rejected++
@@ -37,14 +34,6 @@ func (b *Backend) WriteSpans(ctx context.Context, spans []storage.Span) error {
 			}
 			continue
 		}
-		// Exact duplicates within the batch are dropped here; those of
-		// stored spans by appendTable.write.
-		vals = spanColumns.values(&sp, vals)
-		k := rowKey{sp.Start.UnixMicro(), hashValues(vals)}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
 		keep = append(keep, sp)
 	}
 	if len(keep) > 0 {

@@ -34,6 +34,10 @@ type appendTable[T any] struct {
 	timeOf     func(*T) time.Time
 	derivedDDL string                                         // e.g. ",\n\trequest_hash UBIGINT NOT NULL"
 	derived    func(r *T, vals []driver.Value) []driver.Value // appends the derived values
+	// distinct drops rows equal to an earlier row of the same batch (same
+	// time and row hash); otherwise identical records in a batch are all
+	// kept.
+	distinct bool
 }
 
 // createSQL is the CREATE TABLE of a table of this type.
@@ -47,8 +51,8 @@ func (t *appendTable[T]) createSQL(table string) string {
 // for each target it reads the (time, row_hash) pairs stored in the
 // target's time range (zonemaps keep this to the newest row group for data
 // arriving in time order) and drops as many equal rows from the batch. So
-// an exact replay of a stored batch stores nothing, and identical records
-// within one batch are all kept. Two distinct records collide only with
+// an exact replay of a stored batch stores nothing; identical records
+// within one batch are all kept unless t.distinct. Two distinct records collide only with
 // the same microsecond and the same 64-bit hash. The caller holds wmu.
 func (t *appendTable[T]) write(ctx context.Context, c rawConn, rows []T, targets []target) error {
 	at := func(i int) time.Time { return t.timeOf(&rows[i]).Truncate(time.Microsecond) }
@@ -109,11 +113,22 @@ func (t *appendTable[T]) appendRows(ctx context.Context, c rawConn, table string
 		return fmt.Errorf("appender for %s: %w", table, err)
 	}
 	vals := make([]driver.Value, 0, len(t.cols)+4)
+	var seen map[rowKey]bool
+	if t.distinct {
+		seen = make(map[rowKey]bool, len(order))
+	}
 	for _, i := range order {
 		r := &rows[i]
 		vals = t.cols.values(r, vals)
 		h := hashValues(vals)
-		if k := (rowKey{t.timeOf(r).UnixMicro(), h}); stored[k] > 0 {
+		k := rowKey{t.timeOf(r).UnixMicro(), h}
+		if seen != nil { // before the stored check: a repeat of a stored row is skipped too
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		if stored[k] > 0 {
 			stored[k]--
 			continue
 		}

@@ -17,24 +17,25 @@ import (
 // or time.Time (hashed at microsecond precision); any other type is a
 // programming error and panics.
 func Of[V any](vals []V) uint64 {
-	var d xxhash.Digest
-	d.Reset()
-	var buf [9]byte
+	// The tagged bytes go to one buffer and xxhash runs once over it: the
+	// same hash as writing them to a Digest piece by piece, without the
+	// Digest's per-call overhead (about 45 calls for a span).
+	var stack [4096]byte
+	buf := stack[:0]
 	num := func(tag byte, v uint64) {
-		buf[0] = tag
-		for i := range 8 {
-			buf[1+i] = byte(v >> (8 * i))
-		}
-		_, _ = d.Write(buf[:])
+		buf = append(buf, tag, byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32), byte(v>>40), byte(v>>48), byte(v>>56))
+	}
+	str := func(s string) {
+		num('s', uint64(len(s)))
+		buf = append(buf, s...)
 	}
 	for _, val := range vals {
 		switch v := any(val).(type) {
 		case string:
-			num('s', uint64(len(v)))
-			_, _ = d.WriteString(v)
+			str(v)
 		case []byte:
 			num('b', uint64(len(v)))
-			_, _ = d.Write(v)
+			buf = append(buf, v...)
 		case int64:
 			num('i', uint64(v))
 		case int32:
@@ -52,8 +53,7 @@ func Of[V any](vals []V) uint64 {
 		case []string:
 			num('l', uint64(len(v)))
 			for _, e := range v {
-				num('s', uint64(len(e)))
-				_, _ = d.WriteString(e)
+				str(e)
 			}
 		case []any: // a list of strings as the Appender takes it; hashes as []string
 			num('l', uint64(len(v)))
@@ -62,8 +62,7 @@ func Of[V any](vals []V) uint64 {
 				if !ok {
 					panic(fmt.Sprintf("rowhash: unhandled list element type %T", e))
 				}
-				num('s', uint64(len(s)))
-				_, _ = d.WriteString(s)
+				str(s)
 			}
 		case time.Time:
 			num('t', uint64(v.UnixMicro()))
@@ -71,5 +70,5 @@ func Of[V any](vals []V) uint64 {
 			panic(fmt.Sprintf("rowhash: unhandled column type %T", v))
 		}
 	}
-	return d.Sum64()
+	return xxhash.Sum64(buf)
 }

@@ -127,7 +127,7 @@ func testSpanDuplicates(t *testing.T, h Harness) {
 	other := s
 	other.SpanID++ // differs in one field: stored too
 	mustWriteSpans(t, ss, []storage.Span{s, s, other})
-	mustWriteSpans(t, ss, []storage.Span{other, s})
+	mustWriteSpans(t, ss, []storage.Span{other, s, s}) // a stored span, repeated within the batch
 	got, err := ss.GetTrace(context.Background(), s.TraceID)
 	if err != nil {
 		t.Fatalf("GetTrace: %v", err)
