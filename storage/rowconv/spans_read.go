@@ -25,6 +25,7 @@ import (
 func SpansFromTraces(td ptrace.Traces, dst []storage.Span) ([]storage.Span, error) {
 	var errs []error
 	var res []storage.KeyValue
+	dst = slices.Grow(dst, td.SpanCount()) // spans are large: grow once
 	rss := td.ResourceSpans()
 	for i := range rss.Len() {
 		rs := rss.At(i)
