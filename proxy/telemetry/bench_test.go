@@ -11,6 +11,8 @@ import (
 
 	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/service/accesslog/v3"
 	"google.golang.org/grpc"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // nullALS is an ALS server that reads and discards.
@@ -73,7 +75,7 @@ func BenchmarkBegin(b *testing.B) {
 		"X-B3-Sampled": {"1"}, "User-Agent": {"python-requests/2.31.0"},
 	}
 	h := http.Header{}
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	b.ReportAllocs()
 	for b.Loop() {
 		clear(h)
@@ -82,7 +84,7 @@ func BenchmarkBegin(b *testing.B) {
 		}
 		tel.Begin(Outbound, h)
 	}
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testutil.ProcessCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkFinish: the per-request cost with all telemetry on (metrics,
@@ -102,7 +104,7 @@ func BenchmarkFinish(b *testing.B) {
 			r.Source = Peer{}
 			h := http.Header{"X-B3-Sampled": {"1"}}
 			obs := tel.Begin(Outbound, h)
-			cpu0 := processCPU()
+			cpu0 := testutil.ProcessCPU()
 			b.ReportAllocs()
 			for b.Loop() {
 				obs.Finish(&r)
@@ -110,7 +112,7 @@ func BenchmarkFinish(b *testing.B) {
 			if err := tel.Flush(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(testutil.ProcessCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 			st := tel.Stats()
 			b.ReportMetric(float64(st.AccessLog.Dropped+st.ALS.Dropped), "log-drops")
 			b.ReportMetric(float64(st.Spans.Dropped), "span-drops")

@@ -3,13 +3,14 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meshlens/meshlens/query/graph"
 	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/embedded"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // benchRollups writes one hour of rollups for a mesh of n services, each
@@ -75,7 +76,7 @@ func BenchmarkGraph1h200Services(b *testing.B) {
 	e := &graph.Engine{Reader: r, Health: graph.DefaultHealth()}
 	q := graph.Query{Start: end.Add(-time.Hour), End: end, Source: graph.SourceAuto}
 	b.ReportAllocs()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	for b.Loop() {
 		g, err := e.Graph(context.Background(), q)
 		if err != nil {
@@ -87,16 +88,7 @@ func BenchmarkGraph1h200Services(b *testing.B) {
 	}
 	// CPU time (all threads, DuckDB's included) per query: on a shared,
 	// loaded machine it says more than wall time does.
-	b.ReportMetric(float64((processCPU()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
-}
-
-// processCPU is the process' user+system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testutil.ProcessCPU()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkRollupsRead1h200Services splits the graph's cost: the sums of
@@ -113,13 +105,13 @@ func BenchmarkRollupsRead1h200Services(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := testutil.ProcessCPU()
 			for b.Loop() {
 				if _, err := r.Rollups(context.Background(), c.q); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64((processCPU()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((testutil.ProcessCPU()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/meshlens/meshlens/storage/cluster"
 	"github.com/meshlens/meshlens/storage/embedded"
 	"github.com/meshlens/meshlens/storage/rowconv"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // benchLines are Istio ≥1.9 lines with distinct request ids and times, as
@@ -69,14 +71,22 @@ func runBatches(b *testing.B, in *fileInput) {
 	base := time.Now().UTC().Add(-time.Hour)
 	b.ReportAllocs()
 	i := 0
+	var untimed time.Duration // CPU spent making lines
+	cpu0 := testutil.ProcessCPU()
 	for b.Loop() {
 		b.StopTimer()
+		gen0 := testutil.ProcessCPU()
 		lines := benchLines(batch, base.Add(time.Duration(i*batch)*time.Millisecond)) // consecutive, as a live file
 		i++
+		untimed += testutil.ProcessCPU() - gen0
 		b.StartTimer()
 		if err := in.deliver(context.Background(), lines); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu := testutil.ProcessCPU() - cpu0 - untimed
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "lines/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(batch*b.N)/cpu.Seconds(), "lines/cpu-s")
+	}
 }

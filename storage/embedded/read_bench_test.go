@@ -14,6 +14,8 @@ import (
 
 	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/sqlq"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // benchSpan is the time the generated rows cover, around benchBase.
@@ -200,7 +202,7 @@ func BenchmarkRED(b *testing.B) {
 			b.Run("by="+by, func(b *testing.B) {
 				q := storage.REDQuery{Start: base.Add(-benchSpan), End: base.Add(benchSpan), By: by}
 				b.ReportAllocs()
-				cpu0 := processCPU()
+				cpu0 := testutil.ProcessCPU()
 				for b.Loop() {
 					rows, err := be.RED(context.Background(), q)
 					if err != nil || len(rows) == 0 {
@@ -234,7 +236,7 @@ func BenchmarkRequestLookup(b *testing.B) {
 		r := rand.New(rand.NewPCG(1, 1))
 		var lat []time.Duration
 		b.ReportAllocs()
-		cpu0 := processCPU()
+		cpu0 := testutil.ProcessCPU()
 		for b.Loop() {
 			id := ids[r.IntN(len(ids))]
 			t0 := time.Now()
@@ -258,7 +260,7 @@ func BenchmarkFindByService(b *testing.B) {
 		end := benchBase().Add(benchSpan / 2)
 		q := storage.AccessLogQuery{Service: "svc-7", Start: end.Add(-10 * time.Minute), End: end}
 		b.ReportAllocs()
-		cpu0 := processCPU()
+		cpu0 := testutil.ProcessCPU()
 		for b.Loop() {
 			if got, err := be.FindAccessLogs(context.Background(), q); err != nil || len(got) != sqlq.DefaultFindLimit {
 				b.Fatalf("find: %d rows, %v", len(got), err)
@@ -270,5 +272,5 @@ func BenchmarkFindByService(b *testing.B) {
 
 // reportCPU reports the process CPU time per op since cpu0.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
-	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((testutil.ProcessCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }

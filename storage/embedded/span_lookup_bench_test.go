@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // spanGenExprs generate spans from the row number i: traces of 4 spans
@@ -92,7 +94,7 @@ func BenchmarkSpanLookup(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 1))
 				var lat []time.Duration
 				b.ReportAllocs()
-				cpu0 := processCPU()
+				cpu0 := testutil.ProcessCPU()
 				for b.Loop() {
 					p := picks[r.IntN(len(picks))]
 					t0 := time.Now()
@@ -117,7 +119,7 @@ func BenchmarkDependencies(b *testing.B) {
 		be := spanBenchBackend(b, n)
 		end := benchBase().Add(benchSpan / 2)
 		b.ReportAllocs()
-		cpu0 := processCPU()
+		cpu0 := testutil.ProcessCPU()
 		for b.Loop() {
 			links, err := be.Dependencies(context.Background(), end, time.Hour)
 			if err != nil || len(links) == 0 {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/storage"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // benchSpans is one batch of Zipkin-like spans, 100 µs apart: traces of
@@ -36,7 +38,7 @@ func BenchmarkWriteSpans(b *testing.B) {
 	start := time.Now().UTC().Add(-time.Hour)
 	spans := benchSpans(start)
 	b.ReportAllocs()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	i := 0
 	for b.Loop() {
 		shift := time.Duration(i) * time.Second

@@ -10,6 +10,8 @@ import (
 
 	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/storagetest"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 const benchBatch = 10_000
@@ -45,7 +47,7 @@ func BenchmarkWriteAccessLogs(b *testing.B) {
 	start := time.Now().UTC().Add(-time.Hour)
 	rows := benchRows(start)
 	b.ReportAllocs()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	i := 0
 	for b.Loop() {
 		shift := time.Duration(i) * time.Second // batches follow each other in time
@@ -73,7 +75,7 @@ func BenchmarkAppenderBaseline(b *testing.B) {
 	}
 	rows := benchRows(time.Now().UTC().Add(-time.Hour))
 	b.ReportAllocs()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	for b.Loop() {
 		s.wmu.Lock()
 		err := s.tx(ctx, func(c rawConn) error { return appendRows(c.Conn, "baseline", accessLogColumns, rows) })

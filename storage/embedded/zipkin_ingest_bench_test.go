@@ -9,6 +9,8 @@ import (
 
 	"github.com/meshlens/meshlens/internal/zipkinspans"
 	"github.com/meshlens/meshlens/storage/rowconv"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // envoyBatch is a Zipkin v2 JSON batch of n Envoy-like spans (client and
@@ -73,7 +75,7 @@ func BenchmarkZipkinIngest(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := testutil.ProcessCPU()
 	i := 0
 	for b.Loop() {
 		body := bodies[i%len(bodies)]
@@ -94,7 +96,7 @@ func BenchmarkZipkinIngest(b *testing.B) {
 		}
 		i++
 	}
-	cpu := processCPU() - cpu0
+	cpu := testutil.ProcessCPU() - cpu0
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "spans/s")
 	if cpu > 0 {
 		b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "spans/cpu-s")

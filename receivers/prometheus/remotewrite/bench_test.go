@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +15,8 @@ import (
 
 	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/rowconv"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 // benchSamples is the size of a request Prometheus sends by default
@@ -53,15 +54,7 @@ type benchClock struct {
 	cpu  time.Duration
 }
 
-func startClock() benchClock { return benchClock{wall: time.Now(), cpu: processCPU()} }
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func startClock() benchClock { return benchClock{wall: time.Now(), cpu: testutil.ProcessCPU()} }
 
 // reportSamples reports throughput in samples/s (wall), ns/sample (wall)
 // and cpu-ns/sample.
@@ -70,7 +63,7 @@ func reportSamples(b *testing.B, start benchClock) {
 	elapsed := time.Since(start.wall)
 	b.ReportMetric(total/elapsed.Seconds(), "samples/s")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/total, "ns/sample")
-	b.ReportMetric(float64((processCPU()-start.cpu).Nanoseconds())/total, "cpu-ns/sample")
+	b.ReportMetric(float64((testutil.ProcessCPU()-start.cpu).Nanoseconds())/total, "cpu-ns/sample")
 }
 
 func marshal(b *testing.B, m marshaler) []byte {
