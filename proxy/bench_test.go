@@ -151,6 +151,60 @@ func BenchmarkLatencyAt1k(b *testing.B) {
 	}
 }
 
+// BenchmarkLatencyAtPaired measures the latency one proxy hop adds at
+// 1,000 requests per second on a shared, noisy machine: each 1 ms slot
+// sends one request direct to the app and one through the proxy, so both
+// series see the same interference. It reports both series' p50 and p99
+// and their differences (added-p50-µs, added-p99-µs), the per-hop cost.
+func BenchmarkLatencyAtPaired(b *testing.B) {
+	for _, mode := range []string{"proxy", "proxy+telemetry"} {
+		b.Run(mode, func(b *testing.B) {
+			env := newBenchEnv(b, mode == "proxy+telemetry")
+			for range 200 { // warm connections and pools
+				env.once(b, env.direct)
+				env.once(b, env.viaProxy)
+			}
+			direct := make([]time.Duration, 0, 4096)
+			proxied := make([]time.Duration, 0, 4096)
+			next := time.Now()
+			i := 0
+			for b.Loop() {
+				next = next.Add(time.Millisecond)
+				if d := time.Until(next); d > 0 {
+					time.Sleep(d)
+				}
+				// Alternate which goes first, so neither always runs
+				// right after the sleep.
+				first, second := env.direct, env.viaProxy
+				if i%2 == 1 {
+					first, second = second, first
+				}
+				i++
+				for _, req := range []*http.Request{first, second} {
+					t0 := time.Now()
+					env.once(b, req)
+					if req == env.direct {
+						direct = append(direct, time.Since(t0))
+					} else {
+						proxied = append(proxied, time.Since(t0))
+					}
+				}
+			}
+			slices.Sort(direct)
+			slices.Sort(proxied)
+			q := func(lat []time.Duration, p float64) float64 {
+				return float64(lat[int(p*float64(len(lat)-1))].Microseconds())
+			}
+			b.ReportMetric(q(direct, 0.5), "direct-p50-µs")
+			b.ReportMetric(q(direct, 0.99), "direct-p99-µs")
+			b.ReportMetric(q(proxied, 0.5), "proxy-p50-µs")
+			b.ReportMetric(q(proxied, 0.99), "proxy-p99-µs")
+			b.ReportMetric(q(proxied, 0.5)-q(direct, 0.5), "added-p50-µs")
+			b.ReportMetric(q(proxied, 0.99)-q(direct, 0.99), "added-p99-µs")
+		})
+	}
+}
+
 // reportQuantiles reports the p50 and p99 of request latencies.
 func reportQuantiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {

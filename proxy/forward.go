@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -123,7 +122,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 	defer func() { attemptCancel() }() // cancelling twice is harmless
 	var attemptStart time.Time
 	lastActx := ctx // the answering attempt's context
-	var retire func()
 	retryHeld := false
 	defer func() {
 		if retryHeld {
@@ -167,12 +165,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 		case stream != nil:
 			reqBody, cl = io.NopCloser(stream), r.ContentLength
 		}
-		var upLocal net.Addr
-		retire = nil
-		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-			upLocal = info.Conn.LocalAddr()
-			retire = c.CountConnUse(info.Conn)
-		}}
 		ureq := &http.Request{
 			Method: r.Method,
 			URL: &url.URL{Scheme: "http", Host: h.Address, Path: r.URL.Path, RawPath: r.URL.RawPath,
@@ -181,12 +173,13 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 			Header: hdr, Body: reqBody, ContentLength: cl, Host: pl.authority,
 			Close: c.Policy.MaxRequestsPerConnection == 1 && !c.Policy.HTTP2,
 		}
-		ureq = ureq.WithContext(httptrace.WithClientTrace(actx, trace))
+		ureq = ureq.WithContext(actx)
 		attemptStart = time.Now()
 		var err error
-		resp, err = c.Transport().RoundTrip(ureq)
-		if upLocal != nil {
-			rec.UpstreamLocalAddress = upLocal.String()
+		var local string
+		resp, local, err = c.RoundTrip(ureq)
+		if local != "" {
+			rec.UpstreamLocalAddress = local
 		}
 		if err != nil {
 			resp = nil
@@ -195,9 +188,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 			c.End(h, 0, lastKind != failDownstream)
 			c.Release()
 			attemptCancel()
-			if retire != nil {
-				retire()
-			}
 		} else {
 			lastKind = failNone
 			rec.UpstreamTransportFailureReason = ""
@@ -220,9 +210,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 			c.End(h, resp.StatusCode, false)
 			c.Release()
 			attemptCancel()
-			if retire != nil {
-				retire()
-			}
 			resp = nil
 		}
 		if !sleepCtx(ctx, backoff(pl.retry.Backoff, attempt)) {
@@ -241,9 +228,6 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *telemetry.R
 		c.End(out.host, resp.StatusCode, false)
 		c.Release()
 		attemptCancel()
-		if retire != nil {
-			retire()
-		}
 	}()
 	svcTime := time.Since(attemptStart)
 	rec.UpstreamServiceTime = svcTime

@@ -99,49 +99,70 @@ func registryYAML(svc string, protocol string, bs ...*backend) string {
 }
 
 // recorder is a telemetry.Observer that keeps every finished Record.
+// The proxy finishes a record after it has sent the response, so readers
+// wait for the records of the requests begun so far.
 type recorder struct {
-	mu   sync.Mutex
-	recs []telemetry.Record
-	seq  atomic.Int64
+	mu     sync.Mutex
+	recs   []telemetry.Record
+	seqs   []int64 // the Begin sequence number of each record
+	begun  int64   // Begin calls so far; the latest has this number
+	nextID atomic.Int64
 }
 
 type recObservation struct {
-	r  *recorder
-	id string
+	r   *recorder
+	id  string
+	seq int64
 }
 
 func (r *recorder) Begin(_ telemetry.Direction, h http.Header) telemetry.Observation {
 	id := h.Get("X-Request-Id")
 	if id == "" {
-		id = "req-" + strconv.FormatInt(r.seq.Add(1), 10)
+		id = "req-" + strconv.FormatInt(r.nextID.Add(1), 10)
 		h.Set("X-Request-Id", id)
 	}
-	return recObservation{r: r, id: id}
+	r.mu.Lock()
+	r.begun++
+	seq := r.begun
+	r.mu.Unlock()
+	return recObservation{r: r, id: id, seq: seq}
 }
 
 func (o recObservation) RequestID() string { return o.id }
 func (o recObservation) Finish(rec *telemetry.Record) {
 	o.r.mu.Lock()
 	o.r.recs = append(o.r.recs, *rec)
+	o.r.seqs = append(o.r.seqs, o.seq)
 	o.r.mu.Unlock()
 }
 
-func (r *recorder) all() []telemetry.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]telemetry.Record(nil), r.recs...)
+// all returns every record once each request begun so far has finished.
+func (r *recorder) all(t *testing.T) []telemetry.Record {
+	t.Helper()
+	var out []telemetry.Record
+	waitFor(t, "every record", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		out = append([]telemetry.Record(nil), r.recs...)
+		return int64(len(r.recs)) == r.begun
+	})
+	return out
 }
 
+// last returns the record of the latest request begun, once it finished.
 func (r *recorder) last(t *testing.T) telemetry.Record {
 	t.Helper()
 	var rec telemetry.Record
 	waitFor(t, "a record", func() bool {
-		rs := r.all()
-		if len(rs) == 0 {
-			return false
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for i := len(r.seqs) - 1; i >= 0; i-- {
+			if r.begun > 0 && r.seqs[i] == r.begun {
+				rec = r.recs[i]
+				return true
+			}
 		}
-		rec = rs[len(rs)-1]
-		return true
+		return false
 	})
 	return rec
 }

@@ -40,6 +40,7 @@ func (p *Proxy) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	rec.Source = p.self
 	var fl flags
 	out := p.routeOutbound(w, r, t, authority, rec, &fl)
+	sendNow(w, r, rec, out)
 	rec.Duration = time.Since(start)
 	rec.ResponseFlags = fl.String()
 	obs.Finish(rec)
@@ -144,6 +145,7 @@ func (p *Proxy) serveInbound(w http.ResponseWriter, r *http.Request) {
 	var fl flags
 	pl := plan{cluster: p.inbound, authority: r.Host}
 	out := p.forward(w, r, rec, &pl, &fl)
+	sendNow(w, r, rec, out)
 	rec.Duration = time.Since(start)
 	rec.ResponseFlags = fl.String()
 	obs.Finish(rec)

@@ -242,7 +242,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 	p.wg.Wait()
 	p.mgr.Close()
 	if p.inbound != nil {
-		p.inbound.Transport().CloseIdleConnections()
+		p.inbound.Close()
 	}
 	return err
 }

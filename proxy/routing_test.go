@@ -126,7 +126,7 @@ func TestWeightedSplit(t *testing.T) {
 	binomialOK(t, "v3 share", int(v3.hits.Load()), n, 0.1)
 	// Clusters are named per subset.
 	seen := map[string]int{}
-	for _, r := range tp.rec.all() {
+	for _, r := range tp.rec.all(t) {
 		seen[r.UpstreamCluster]++
 	}
 	if seen["outbound|9080|v1|reviews.default.svc.cluster.local"] != int(v1.hits.Load()) {

@@ -20,8 +20,9 @@ var ErrOverflow = errors.New("upstream: circuit breaker overflow")
 // replaced by a config reload keeps working for requests already using it.
 type Cluster struct {
 	Spec
-	hosts     []*Host
-	transport *http.Transport
+	hosts []*Host
+	h1    *h1Client // HTTP/1.1 plaintext endpoints
+	h2    *h2Client // HTTP/2 (h2c) endpoints; nil when h1 is set
 
 	active  atomic.Int64 // requests in flight (http2MaxRequests)
 	pending atomic.Int64 // requests waiting for a connection slot
@@ -58,10 +59,17 @@ func newCluster(s Spec, prev *Cluster) *Cluster {
 	if p.MaxConnections > 0 && !p.HTTP2 {
 		c.connSem = make(chan struct{}, p.MaxConnections)
 	}
-	c.transport = newTransport(p)
+	if p.HTTP2 {
+		c.h2 = newH2Client(newTransport(p), p.MaxConnections)
+	} else {
+		c.h1 = newH1Client(h1Options{ConnectTimeout: p.ConnectTimeout, IdleTimeout: p.IdleTimeout,
+			MaxIdlePerHost: p.MaxConnections, MaxUses: p.MaxRequestsPerConnection})
+	}
 	return c
 }
 
+// newTransport is the http.Transport behind an h2c cluster's h2Client:
+// its dialer, timeouts and HTTP/2 settings (not its pool).
 func newTransport(p Policy) *http.Transport {
 	ct := p.ConnectTimeout
 	if ct <= 0 {
@@ -71,42 +79,28 @@ func newTransport(p Policy) *http.Transport {
 	if idle <= 0 {
 		idle = time.Hour
 	}
-	maxIdle := 1024
-	if p.MaxConnections > 0 {
-		maxIdle = p.MaxConnections
-	}
-	t := &http.Transport{
+	return h2cTransport(&net.Dialer{Timeout: ct, KeepAlive: 30 * time.Second}, &http.Transport{
 		Proxy:                  nil,
-		DialContext:            (&net.Dialer{Timeout: ct, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:           0,
-		MaxIdleConnsPerHost:    maxIdle,
-		MaxConnsPerHost:        p.MaxConnections,
 		IdleConnTimeout:        idle,
 		DisableCompression:     true, // pass bodies through untouched
 		MaxResponseHeaderBytes: 1 << 20,
-	}
-	if p.MaxRequestsPerConnection > 1 && !p.HTTP2 {
-		t.DialContext = countingDialer(t.DialContext)
-	}
-	if p.HTTP2 {
-		t.Protocols = new(http.Protocols)
-		t.Protocols.SetUnencryptedHTTP2(true)
-	} else {
-		t.Protocols = new(http.Protocols)
-		t.Protocols.SetHTTP1(true)
-	}
-	return t
+	})
 }
-
-// Transport is the cluster's connection pool. Requests must use absolute
-// http:// URLs naming one of the cluster's host addresses.
-func (c *Cluster) Transport() *http.Transport { return c.transport }
 
 // Hosts returns the cluster's hosts; the slice must not be modified.
 func (c *Cluster) Hosts() []*Host { return c.hosts }
 
-// close releases idle connections once the cluster is replaced.
-func (c *Cluster) close() { c.transport.CloseIdleConnections() }
+// Close releases the cluster's idle connections; connections in use are
+// closed when their requests end. Requests may still be sent (on new
+// connections). Manager closes the clusters it replaces or drops.
+func (c *Cluster) Close() {
+	if c.h1 != nil {
+		c.h1.retire()
+	}
+	if c.h2 != nil {
+		c.h2.retire()
+	}
+}
 
 // Acquire admits one request through the circuit breakers: in-flight
 // requests (http2MaxRequests), then a connection slot (tcp.maxConnections),

@@ -36,12 +36,12 @@ func (m *Manager) Sync(specs []Spec) map[string]*Cluster {
 		}
 		next[s.Name] = newCluster(s, old)
 		if old != nil {
-			old.close()
+			old.Close()
 		}
 	}
 	for name, c := range m.clusters {
 		if next[name] == nil {
-			c.close()
+			c.Close()
 		}
 	}
 	m.clusters = next
@@ -80,6 +80,6 @@ func (m *Manager) Close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range m.clusters {
-		c.close()
+		c.Close()
 	}
 }
