@@ -28,16 +28,18 @@ func sampleLines(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	// Move every record to today (keeping its time of day), so that it is
-	// inside the store's retention window.
-	today := time.Now().UTC().Format("2006-01-02")
+	// Move every record to yesterday (keeping its time of day), so that it
+	// is inside the store's retention window and in the past at any time of
+	// day (moved to today, a record from the afternoon is in the future
+	// just after midnight, outside `meshlens stat --since`).
+	day := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
 	date := regexp.MustCompile(`\b20\d\d-\d\d-\d\dT`)
 	var lines []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		if l := sc.Text(); l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, date.ReplaceAllString(l, today+"T"))
+			lines = append(lines, date.ReplaceAllString(l, day+"T"))
 		}
 	}
 	return lines
