@@ -28,6 +28,43 @@ func h2Get(t *testing.T, c *h2Client, addr string) (*http.Response, string, erro
 	return c.roundTrip(req)
 }
 
+// h2cServer starts an h2c server allowing maxStreams streams per
+// connection; conns counts the connections it accepted.
+func h2cServer(t *testing.T, maxStreams int, h http.HandlerFunc) (addr string, conns *atomic.Int64) {
+	t.Helper()
+	conns = new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String(), conns
+}
+
+// getAll sends n concurrent GETs of url through c, each reading its body;
+// the returned channel yields their n errors.
+func getAll(c *h2Client, url string, n int) <-chan error {
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest("GET", url, nil)
+			resp, _, err := c.roundTrip(req)
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			errs <- err
+		}()
+	}
+	return errs
+}
+
 // TestH2ClientNoHiddenRetry checks that a refused stream comes back to the
 // caller after one attempt (net/http's transport would retry it itself),
 // with an error naming REFUSED_STREAM, and that the connection serves the
@@ -70,27 +107,15 @@ func TestH2ClientMultiplexes(t *testing.T) {
 		{"stream limit", 1, 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var conns atomic.Int64
 			arrived := make(chan struct{}, 16)
 			release := make(chan struct{})
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			addr, conns := h2cServer(t, tc.maxStreams, func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/wait" {
 					arrived <- struct{}{}
 					<-release
 				}
 				io.WriteString(w, "ok")
-			}))
-			srv.Config.Protocols = new(http.Protocols)
-			srv.Config.Protocols.SetUnencryptedHTTP2(true)
-			srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: tc.maxStreams}
-			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					conns.Add(1)
-				}
-			}
-			srv.Start()
-			defer srv.Close()
-			addr := srv.Listener.Addr().String()
+			})
 			c := testH2Client()
 			// A first request, so the first connection knows the limit.
 			resp, _, err := h2Get(t, c, addr)
@@ -99,18 +124,7 @@ func TestH2ClientMultiplexes(t *testing.T) {
 			}
 			io.ReadAll(resp.Body)
 			resp.Body.Close()
-			errs := make(chan error, tc.n)
-			for range tc.n {
-				go func() {
-					req, _ := http.NewRequest("GET", "http://"+addr+"/wait", nil)
-					resp, _, err := c.roundTrip(req)
-					if err == nil {
-						_, err = io.ReadAll(resp.Body)
-						resp.Body.Close()
-					}
-					errs <- err
-				}()
-			}
+			errs := getAll(c, "http://"+addr+"/wait", tc.n)
 			for i := range tc.n {
 				select {
 				case <-arrived:
@@ -192,22 +206,10 @@ func TestH2ClientRetire(t *testing.T) {
 // and no free stream, requests queue for a stream on the open connection
 // rather than opening more.
 func TestH2ClientConnectionLimit(t *testing.T) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr, conns := h2cServer(t, 1, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(10 * time.Millisecond)
 		io.WriteString(w, "ok")
-	}))
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
-	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 1}
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	addr := srv.Listener.Addr().String()
+	})
 	c := newH2Client(h2cTransport(&net.Dialer{Timeout: time.Second}, &http.Transport{}), 1)
 	resp, _, err := h2Get(t, c, addr) // learns the stream limit
 	if err != nil {
@@ -215,18 +217,7 @@ func TestH2ClientConnectionLimit(t *testing.T) {
 	}
 	resp.Body.Close()
 	const n = 4
-	errs := make(chan error, n)
-	for range n {
-		go func() {
-			req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
-			resp, _, err := c.roundTrip(req)
-			if err == nil {
-				_, err = io.ReadAll(resp.Body)
-				resp.Body.Close()
-			}
-			errs <- err
-		}()
-	}
+	errs := getAll(c, "http://"+addr+"/", n)
 	for range n {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
