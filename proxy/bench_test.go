@@ -59,6 +59,16 @@ func newBenchEnv(b *testing.B, withTelemetry bool) *benchEnv {
 	return env
 }
 
+// newChildEnv is a benchEnv whose proxy is the process c (tp is nil).
+func newChildEnv(b *testing.B, c child) *benchEnv {
+	env := &benchEnv{app: c.app, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}}
+	env.direct, _ = http.NewRequest("GET", "http://127.0.0.1:"+strconv.Itoa(c.app.port)+"/details/0", nil)
+	env.viaProxy, _ = http.NewRequest("GET", "http://"+c.addr+"/details/0", nil)
+	env.viaProxy.Host = "details:9080"
+	b.Cleanup(env.client.CloseIdleConnections)
+	return env
+}
+
 func (e *benchEnv) once(b *testing.B, req *http.Request) {
 	resp, err := e.client.Do(req)
 	if err != nil {
@@ -156,10 +166,18 @@ func BenchmarkLatencyAt1k(b *testing.B) {
 // sends one request direct to the app and one through the proxy, so both
 // series see the same interference. It reports both series' p50 and p99
 // and their differences (added-p50-µs, added-p99-µs), the per-hop cost.
+// "binary" is the shipped meshlens-proxy in a process of its own, with
+// all telemetry on, as a sidecar runs; the others run the proxy inside
+// the benchmark's process.
 func BenchmarkLatencyAtPaired(b *testing.B) {
-	for _, mode := range []string{"proxy", "proxy+telemetry"} {
+	for _, mode := range []string{"proxy", "proxy+telemetry", "binary"} {
 		b.Run(mode, func(b *testing.B) {
-			env := newBenchEnv(b, mode == "proxy+telemetry")
+			var env *benchEnv
+			if mode == "binary" {
+				env = newChildEnv(b, startBinaryChild(b))
+			} else {
+				env = newBenchEnv(b, mode == "proxy+telemetry")
+			}
 			for range 200 { // warm connections and pools
 				env.once(b, env.direct)
 				env.once(b, env.viaProxy)

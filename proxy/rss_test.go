@@ -84,10 +84,12 @@ func BenchmarkProxyProcess(b *testing.B) {
 	b.Run("binary", func(b *testing.B) { benchProxyProcess(b, startBinaryChild(b)) })
 }
 
-// child is a proxy process under test and its outbound address.
+// child is a proxy process under test, its outbound address and the app
+// behind it.
 type child struct {
 	cmd  *exec.Cmd
 	addr string
+	app  *backend
 }
 
 // startTestChild runs this test binary as a bare proxy (see TestMain).
@@ -101,7 +103,9 @@ func startTestChild(b *testing.B, withTelemetry bool) child {
 	if withTelemetry {
 		cmd.Env = append(cmd.Env, "ZIPKIN=http://127.0.0.1:"+strconv.Itoa(zipkin.port)+"/api/v2/spans")
 	}
-	return startChild(b, cmd, os.Stderr, func(line string) (string, bool) { return strings.CutPrefix(line, "ADDR ") })
+	c := startChild(b, cmd, os.Stderr, func(line string) (string, bool) { return strings.CutPrefix(line, "ADDR ") })
+	c.app = app
+	return c
 }
 
 // startBinaryChild builds cmd/meshlens-proxy with the Makefile's tags and
@@ -132,11 +136,13 @@ telemetry:
   metrics: {enabled: true}
 `, filepath.Join(dir, "access.log"), zipkin.port)), 0o644)
 	cmd := exec.Command(bin, "--config", filepath.Join(dir, "proxy.yaml"))
-	return startChild(b, cmd, nil, func(line string) (string, bool) {
+	c := startChild(b, cmd, nil, func(line string) (string, bool) {
 		_, rest, ok := strings.Cut(line, `msg="meshlens proxy started" outbound=`)
 		addr, _, _ := strings.Cut(rest, " ")
 		return addr, ok
 	})
+	c.app = app
+	return c
 }
 
 // startChild starts cmd and reads its stdout (or, with stdout set, its
@@ -163,7 +169,7 @@ func startChild(b *testing.B, cmd *exec.Cmd, stdout io.Writer, addrOf func(line 
 		}
 		if addr, ok := addrOf(strings.TrimSpace(line)); ok {
 			go io.Copy(io.Discard, r)
-			return child{cmd, addr}
+			return child{cmd: cmd, addr: addr}
 		}
 	}
 }
