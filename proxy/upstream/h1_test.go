@@ -490,6 +490,27 @@ func TestH1Limits(t *testing.T) {
 			t.Errorf("%d connections, want 2 (the expired one replaced)", got)
 		}
 	})
+	t.Run("idle connections reaped", func(t *testing.T) {
+		srv := newH1Server(t, echo)
+		p := newH1Client(h1Options{IdleTimeout: 50 * time.Millisecond})
+		h1Do(t, p, h1Req(t, t.Context(), "GET", srv.host(), "/", nil, 0))
+		if p.idleCount(srv.host()) != 1 {
+			t.Fatal("the connection was not pooled")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for p.idleCount(srv.host()) != 0 { // no further use of the pool
+			if time.Now().After(deadline) {
+				t.Fatal("idle connection still pooled long after its timeout")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		p.mu.Lock()
+		armed := p.reaper != nil
+		p.mu.Unlock()
+		if armed {
+			t.Error("reaper still armed with nothing idle")
+		}
+	})
 	t.Run("max idle per host", func(t *testing.T) {
 		release := make(chan struct{})
 		var started sync.WaitGroup

@@ -26,6 +26,7 @@ type h1Client struct {
 	mu      sync.Mutex
 	idle    map[string][]*h1Conn // by host address, most recently used last
 	retired bool                 // the cluster was replaced: pool nothing more
+	reaper  *time.Timer          // armed while connections are idle: closes them at their timeout
 }
 
 // h1Options configures an h1Client; zero values take defaults.
@@ -117,6 +118,9 @@ func (p *h1Client) put(host string, c *h1Conn) {
 	keep := !p.retired && len(l) < p.maxIdle
 	if keep {
 		l = append(l, c)
+		if p.reaper == nil {
+			p.reaper = time.AfterFunc(p.idleTimeout, p.reap)
+		}
 	}
 	p.idle[host] = l
 	p.mu.Unlock()
@@ -128,11 +132,50 @@ func (p *h1Client) put(host string, c *h1Conn) {
 	}
 }
 
+// reap closes the connections idle for idleTimeout, so that a host no
+// longer called does not keep its sockets, and re-arms itself for the
+// next one due while any stays idle.
+func (p *h1Client) reap() {
+	now := time.Now()
+	var stale []*h1Conn
+	var next time.Time // earliest idleAt left
+	p.mu.Lock()
+	for host, l := range p.idle {
+		n := 0
+		for n < len(l) && now.Sub(l[n].idleAt) >= p.idleTimeout {
+			n++
+		}
+		stale = append(stale, l[:n]...)
+		l = append(l[:0], l[n:]...)
+		clear(l[len(l):cap(l)][:n])
+		if len(l) == 0 {
+			delete(p.idle, host)
+			continue
+		}
+		p.idle[host] = l
+		if next.IsZero() || l[0].idleAt.Before(next) {
+			next = l[0].idleAt
+		}
+	}
+	p.reaper = nil
+	if !next.IsZero() && !p.retired {
+		p.reaper = time.AfterFunc(next.Add(p.idleTimeout).Sub(now), p.reap)
+	}
+	p.mu.Unlock()
+	for _, c := range stale {
+		c.close()
+	}
+}
+
 // retire closes the idle connections; connections coming back later are
 // closed rather than pooled. Requests keep working (on new connections).
 func (p *h1Client) retire() {
 	p.mu.Lock()
 	p.retired = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+		p.reaper = nil
+	}
 	idle := p.idle
 	p.idle = map[string][]*h1Conn{}
 	p.mu.Unlock()
