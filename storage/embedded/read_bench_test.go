@@ -213,6 +213,26 @@ func BenchmarkRED(b *testing.B) {
 				reportCPU(b, cpu0)
 			})
 		}
+		// The baseline, for ratios on a noisy machine: DuckDB counting the
+		// same rows by the edge columns, no reporter choice, no quantiles.
+		b.Run("baseline", func(b *testing.B) {
+			g, _ := sqlq.REDGroupingOf(storage.REDQuery{By: "edge", Start: base.Add(-benchSpan), End: base.Add(benchSpan)})
+			q := "SELECT " + g.Columns + ", count(*) FROM " + accessLogsView + " WHERE start >= $1 AND start < $2 GROUP BY ALL"
+			b.ReportAllocs()
+			cpu0 := testutil.ProcessCPU()
+			for b.Loop() {
+				rows, err := be.duck.db.QueryContext(context.Background(), q, base.Add(-benchSpan), base.Add(benchSpan))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				if err := rows.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu0)
+		})
 	})
 }
 
