@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -35,6 +36,18 @@ func (p *Proxy) adminHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(p.mgr.Status())
 	})
+	// Envoy's POST /reopen_logs: the access-log file is reopened, for
+	// rotation (also on SIGUSR1, see proxy/sidecar).
+	mux.HandleFunc("POST /reopen_logs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		if ro, ok := p.obs.(LogReopener); ok {
+			if err := ro.ReopenLogs(r.Context()); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		_, _ = w.Write([]byte("OK\n"))
+	})
 	mux.HandleFunc("GET /stats/prometheus", func(w http.ResponseWriter, r *http.Request) {
 		if p.cfg.Metrics == nil {
 			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -43,6 +56,12 @@ func (p *Proxy) adminHandler() http.Handler {
 		p.cfg.Metrics.ServeHTTP(w, r)
 	})
 	return mux
+}
+
+// LogReopener is an Observer whose access-log file can be reopened after
+// rotation; telemetry.Telemetry is one.
+type LogReopener interface {
+	ReopenLogs(ctx context.Context) error
 }
 
 // ConfigDump is the JSON served at /config_dump: the config in force, the

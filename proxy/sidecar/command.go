@@ -46,6 +46,7 @@ See proxy/README.md for the config file, the registry format and the supported I
 			log.Info("meshlens proxy started", "outbound", s.Proxy.Addr("outbound"), "inbound", s.Proxy.Addr("inbound"), "admin", s.Proxy.Addr("admin"))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			reopenOnSIGUSR1(ctx, s, log)
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

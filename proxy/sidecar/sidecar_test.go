@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/meshlens/meshlens/internal/testutil"
 )
 
 func TestParseErrorsNameField(t *testing.T) {
@@ -68,24 +71,48 @@ telemetry:
 		t.Fatal(err)
 	}
 	defer s.Close(context.Background())
-	req, _ := http.NewRequest("GET", "http://"+s.Proxy.Addr("outbound")+"/details/0", nil)
-	req.Host = "details:9080"
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	var log []byte
-	for !strings.Contains(string(log), "outbound|9080||details.default.svc.cluster.local") {
-		if time.Now().After(deadline) {
-			t.Fatalf("access log: %q", log)
+	logPath := filepath.Join(dir, "access.log")
+	callAndWaitForLog(t, s, logPath)
+
+	// Rotation: renamed, then reopened by POST /reopen_logs, and again by
+	// SIGUSR1 (unix). Each file keeps exactly its own request's line.
+	rotate := func(reopen func()) {
+		t.Helper()
+		os.Remove(logPath + ".1")
+		if err := os.Rename(logPath, logPath+".1"); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-		log, _ = os.ReadFile(filepath.Join(dir, "access.log"))
+		reopen()
+		callAndWaitForLog(t, s, logPath)
+		if b, _ := os.ReadFile(logPath + ".1"); strings.Count(string(b), "\n") != 1 {
+			t.Errorf("rotated file has %q, want the one line logged before the rotation", b)
+		}
+	}
+	rotate(func() {
+		resp, err := http.Post("http://"+s.Proxy.Addr("admin")+"/reopen_logs", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "OK\n" {
+			t.Fatalf("POST /reopen_logs: %d %q", resp.StatusCode, body)
+		}
+	})
+	if sigusr1 != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		reopenOnSIGUSR1(ctx, s, slog.New(slog.DiscardHandler))
+		rotate(func() {
+			if err := sigusr1(); err != nil {
+				t.Fatal(err)
+			}
+			// The reopen is asynchronous: wait until the path exists again.
+			testutil.WaitFor(t, "access log reopened", 10*time.Second, func() error {
+				_, err := os.Stat(logPath)
+				return err
+			})
+		})
 	}
 	mresp, err := http.Get("http://" + s.Proxy.Addr("admin") + "/stats/prometheus")
 	if err != nil {
@@ -108,6 +135,28 @@ telemetry:
 	if labels["reporter"] != "source" || labels["source_workload"] != "productpage-v1" || labels["destination_version"] != "v1" || labels["response_code"] != "200" {
 		t.Errorf("labels %v", labels)
 	}
+}
+
+// callAndWaitForLog sends one request through s and waits until the
+// access log at path has its line.
+func callAndWaitForLog(t *testing.T, s *Sidecar, path string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+s.Proxy.Addr("outbound")+"/details/0", nil)
+	req.Host = "details:9080"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	testutil.WaitFor(t, "the request's access-log line", 10*time.Second, func() error {
+		if log, _ := os.ReadFile(path); !strings.Contains(string(log), "outbound|9080||details.default.svc.cluster.local") {
+			return fmt.Errorf("access log: %q", log)
+		}
+		return nil
+	})
 }
 
 func FuzzParse(f *testing.F) {

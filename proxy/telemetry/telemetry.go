@@ -168,6 +168,15 @@ func (t *Telemetry) startAccessLog() error {
 	return nil
 }
 
+// ReopenLogs reopens the access-log file (see logsink.Sink.Reopen), for
+// log rotation; with stdout or ALS output there is nothing to reopen.
+func (t *Telemetry) ReopenLogs(ctx context.Context) error {
+	if t.sink == nil {
+		return nil
+	}
+	return t.sink.Reopen(ctx)
+}
+
 // Handler serves StatsPath in the Prometheus text format, or OpenMetrics
 // or protobuf when the scraper asks for them, with the istio_* labels in
 // Istio's order.

@@ -42,19 +42,21 @@ type Stats struct {
 // concurrent use.
 type Sink struct {
 	cfg    Config
-	w      io.Writer
+	w      io.Writer // only the loop goroutine uses w and closer after New
 	closer io.Closer // the file opened by OpenFile, else nil
+	path   string    // the file's path (OpenFile), else ""
 
 	mu      sync.Mutex
 	pending []byte
 	spare   []byte
 	closed  bool
 
-	kick   chan struct{}
-	flushC chan chan error
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	kick    chan struct{}
+	flushC  chan chan error
+	reopenC chan chan error
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 
 	lines, dropped, written, writeErrors atomic.Int64
 	lastErr                              atomic.Pointer[error]
@@ -78,6 +80,7 @@ func New(w io.Writer, cfg Config) *Sink {
 		spare:   make([]byte, 0, cfg.FlushBytes*2),
 		kick:    make(chan struct{}, 1),
 		flushC:  make(chan chan error),
+		reopenC: make(chan chan error),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -93,8 +96,36 @@ func OpenFile(path string, cfg Config) (*Sink, error) {
 		return nil, fmt.Errorf("logsink: open %s: %w", path, err)
 	}
 	s := New(f, cfg)
-	s.closer = f
+	s.closer, s.path = f, path
 	return s, nil
+}
+
+// Reopen writes what is pending to the file, closes it and opens its path
+// again (created if absent), as Envoy does on SIGUSR1 or POST
+// /reopen_logs: after logrotate renames the file, later lines go to a new
+// one. It waits for that, or for ctx. A Sink not made by OpenFile has
+// nothing to reopen. If the path cannot be opened, lines keep going to
+// the old file and the error is returned.
+func (s *Sink) Reopen(ctx context.Context) error {
+	return ack.Request(ctx, s.reopenC, s.done)
+}
+
+// reopen runs on the loop goroutine.
+func (s *Sink) reopen() error {
+	err := s.flush()
+	if s.path == "" {
+		return err
+	}
+	f, oerr := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if oerr != nil {
+		return fmt.Errorf("logsink: reopen %s: %w", s.path, oerr)
+	}
+	old := s.closer
+	s.w, s.closer = f, f
+	if cerr := old.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("logsink: close the rotated %s: %w", s.path, cerr)
+	}
+	return err
 }
 
 // Write queues one line (with its newline) without blocking on I/O; the
@@ -165,6 +196,8 @@ func (s *Sink) loop() {
 			s.flush()
 		case ack := <-s.flushC:
 			ack <- s.flush()
+		case ack := <-s.reopenC:
+			ack <- s.reopen()
 		case <-s.stop:
 			err := s.flush()
 			if s.closer != nil {

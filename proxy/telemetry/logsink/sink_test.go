@@ -156,3 +156,68 @@ func BenchmarkWrite(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestReopenAfterRotation renames the file as logrotate does and reopens:
+// lines written before go to the rotated file, lines after to a new file
+// at the path, none lost or doubled. A stdout sink reopens as a no-op.
+func TestReopenAfterRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	s, err := OpenFile(path, Config{FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("one\n"))
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rotated := path + ".1"
+	if err := os.Rename(path, rotated); err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("two\n")) // pending at the rename: belongs to the old file
+	if err := s.Reopen(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("three\n"))
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{rotated: "one\ntwo\n", path: "three\n"} {
+		if b, _ := os.ReadFile(file); string(b) != want {
+			t.Errorf("%s = %q, want %q", filepath.Base(file), b, want)
+		}
+	}
+
+	// A path that cannot be opened any more: the error names it, and lines
+	// keep going to the open file.
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenFile(filepath.Join(sub, "a.log"), Config{FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(sub, sub+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reopen(context.Background()); err == nil || !strings.Contains(err.Error(), "a.log") {
+		t.Errorf("reopen of a vanished directory: %v", err)
+	}
+	s.Write([]byte("kept\n"))
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(sub+".gone", "a.log")); string(b) != "kept\n" {
+		t.Errorf("after a failed reopen: %q", b)
+	}
+
+	var buf bytes.Buffer
+	s = New(&buf, Config{FlushInterval: time.Hour})
+	s.Write([]byte("x\n"))
+	if err := s.Reopen(context.Background()); err != nil || buf.String() != "x\n" {
+		t.Errorf("stdout-style sink: reopen %v, wrote %q", err, buf.String())
+	}
+	s.Close(context.Background())
+}
