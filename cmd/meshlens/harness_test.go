@@ -42,6 +42,11 @@ func startMeshlens(t *testing.T, yaml, queryAddr string) {
 			t.Fatalf("meshlens serve exited: %v", runErr)
 		default:
 		}
+		// The query API is an extension, up before the receivers start:
+		// wait for the whole collector, so callers can send at once.
+		if st := col.GetState(); st != otelcol.StateRunning {
+			return fmt.Errorf("collector state %v", st)
+		}
 		return testutil.HTTPOK("http://" + queryAddr + "/api/v1/status/buildinfo")
 	})
 }
