@@ -1,6 +1,9 @@
 package storage
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Field is one scalar field of a stored row type: the column name every
 // backend gives it and its accessor, which returns a pointer into the row
@@ -79,4 +82,44 @@ var SpanFields = []Field[Span]{
 	{"request_id", func(r *sp) *string { return &r.RequestID }},
 	{"response_flags", func(r *sp) *string { return &r.ResponseFlags }},
 	{"upstream_cluster", func(r *sp) *string { return &r.UpstreamCluster }},
+}
+
+// ColumnMakers are a backend's column constructors, one per accessor type
+// a Field may have; MapFields picks among them.
+type ColumnMakers[T, C any] struct {
+	String   func(name string, p func(*T) *string) C
+	Int64    func(name string, p func(*T) *int64) C
+	Int32    func(name string, p func(*T) *int32) C
+	Uint64   func(name string, p func(*T) *uint64) C
+	Bool     func(name string, p func(*T) *bool) C
+	Time     func(name string, p func(*T) *time.Time) C
+	SpanKind func(name string, p func(*T) *SpanKind) C
+}
+
+// MapFields makes one column per field, in order, with room for extra
+// more. A field whose accessor is none of Field's types is a programming
+// error and panics, naming the field.
+func MapFields[T, C any](fs []Field[T], m ColumnMakers[T, C], extra int) []C {
+	out := make([]C, 0, len(fs)+extra)
+	for _, f := range fs {
+		switch p := f.Ptr.(type) {
+		case func(*T) *string:
+			out = append(out, m.String(f.Name, p))
+		case func(*T) *int64:
+			out = append(out, m.Int64(f.Name, p))
+		case func(*T) *int32:
+			out = append(out, m.Int32(f.Name, p))
+		case func(*T) *uint64:
+			out = append(out, m.Uint64(f.Name, p))
+		case func(*T) *bool:
+			out = append(out, m.Bool(f.Name, p))
+		case func(*T) *time.Time:
+			out = append(out, m.Time(f.Name, p))
+		case func(*T) *SpanKind:
+			out = append(out, m.SpanKind(f.Name, p))
+		default:
+			panic(fmt.Sprintf("storage: field %s: unhandled accessor %T", f.Name, f.Ptr))
+		}
+	}
+	return out
 }

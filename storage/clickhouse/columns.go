@@ -154,26 +154,8 @@ func (s seqCounter) next(h uint64) uint32 {
 // fieldColumns maps storage's field list of a row type to ClickHouse
 // columns; times are Int64 microseconds, named with a _us suffix.
 func fieldColumns[T any](fs []storage.Field[T]) columns[T] {
-	out := make(columns[T], 0, len(fs)+3)
-	for _, f := range fs {
-		switch p := f.Ptr.(type) {
-		case func(*T) *string:
-			out = append(out, stringCol(f.Name, p))
-		case func(*T) *int64:
-			out = append(out, int64Col(f.Name, p))
-		case func(*T) *int32:
-			out = append(out, int32Col(f.Name, p))
-		case func(*T) *uint64:
-			out = append(out, uint64Col(f.Name, p))
-		case func(*T) *bool:
-			out = append(out, boolCol(f.Name, p))
-		case func(*T) *time.Time:
-			out = append(out, microsCol(f.Name+"_us", p))
-		case func(*T) *storage.SpanKind:
-			out = append(out, textCol(f.Name, p))
-		default:
-			panic(fmt.Sprintf("clickhouse: field %s: unhandled accessor %T", f.Name, f.Ptr))
-		}
-	}
-	return out
+	return storage.MapFields(fs, storage.ColumnMakers[T, column[T]]{
+		String: stringCol[T], Int64: int64Col[T], Int32: int32Col[T], Uint64: uint64Col[T],
+		Bool: boolCol[T], Time: func(name string, p func(*T) *time.Time) column[T] { return microsCol(name+"_us", p) }, SpanKind: textCol[T, storage.SpanKind],
+	}, 3)
 }

@@ -182,26 +182,8 @@ func (d listDest[T]) Scan(src any) error {
 
 // fieldColumns maps storage's field list of a row type to DuckDB columns.
 func fieldColumns[T any](fs []storage.Field[T]) columns[T] {
-	out := make(columns[T], 0, len(fs)+3)
-	for _, f := range fs {
-		switch p := f.Ptr.(type) {
-		case func(*T) *string:
-			out = append(out, stringCol(f.Name, p))
-		case func(*T) *int64:
-			out = append(out, int64Col(f.Name, p))
-		case func(*T) *int32:
-			out = append(out, int32Col(f.Name, p))
-		case func(*T) *uint64:
-			out = append(out, uint64Col(f.Name, p))
-		case func(*T) *bool:
-			out = append(out, boolCol(f.Name, p))
-		case func(*T) *time.Time:
-			out = append(out, timeCol(f.Name, p))
-		case func(*T) *storage.SpanKind:
-			out = append(out, textCol(f.Name, p))
-		default:
-			panic(fmt.Sprintf("embedded: field %s: unhandled accessor %T", f.Name, f.Ptr))
-		}
-	}
-	return out
+	return storage.MapFields(fs, storage.ColumnMakers[T, column[T]]{
+		String: stringCol[T], Int64: int64Col[T], Int32: int32Col[T], Uint64: uint64Col[T],
+		Bool: boolCol[T], Time: timeCol[T], SpanKind: textCol[T, storage.SpanKind],
+	}, 3)
 }
