@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -106,6 +107,15 @@ func (c *h2Client) reserve(ctx context.Context, addr string) (*h2Conn, error) {
 		c.dialing[addr] = done
 		c.mu.Unlock()
 		conn, err := c.dial(ctx, addr)
+		if err == nil {
+			// Our stream first, before waiters can see the connection. A
+			// connection that cannot take even one is an error, not a
+			// reason to dial again (a server closing at once would loop).
+			if rerr := conn.cc.Reserve(); rerr != nil {
+				_ = conn.cc.Close()
+				conn, err = nil, fmt.Errorf("upstream %s: new HTTP/2 connection refuses streams: %w", addr, rerr)
+			}
+		}
 		c.mu.Lock()
 		delete(c.dialing, addr)
 		close(done)
@@ -113,13 +123,7 @@ func (c *h2Client) reserve(ctx context.Context, addr string) (*h2Conn, error) {
 			c.conns[addr] = append(c.conns[addr], conn)
 		}
 		c.mu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		if err := conn.cc.Reserve(); err == nil {
-			return conn, nil
-		}
-		// Taken by waiters already, or closed at once: look again.
+		return conn, err
 	}
 }
 
