@@ -13,7 +13,7 @@ import (
 
 // startMeshlens runs `meshlens serve` in-process with the given YAML config
 // and returns once its query API answers; it is shut down at cleanup.
-func startMeshlens(t *testing.T, yaml, queryAddr string) {
+func startMeshlens(t testing.TB, yaml, queryAddr string) {
 	t.Helper()
 	set := collectorSettings()
 	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"yaml:" + yaml}

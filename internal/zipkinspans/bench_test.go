@@ -1,6 +1,8 @@
 package zipkinspans
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"testing"
 )
@@ -12,6 +14,29 @@ func BenchmarkDecodeJSONV2(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		spans, err := DecodeJSONV2(data)
+		if err != nil || len(spans) != 16 {
+			b.Fatalf("%d spans, %v", len(spans), err)
+		}
+	}
+	b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "spans/s")
+}
+
+// BenchmarkDecodeJSONV2Compact is BenchmarkDecodeJSONV2 on the Yelp sample
+// without whitespace, as tracers send it.
+func BenchmarkDecodeJSONV2Compact(b *testing.B) {
+	data, err := os.ReadFile("testdata/yelp.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		b.Fatal(err)
+	}
+	data = compact.Bytes()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {

@@ -2,8 +2,12 @@ package zipkinspans
 
 import (
 	"os"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+
+	zipkinmodel "github.com/openzipkin/zipkin-go/model"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -17,7 +21,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"object not list", `{"traceId":"1"}`, "want a JSON list"},
 		{"truncated", `[` + ok, "unterminated list"},
 		{"trailing data", `[` + ok + `] []`, "data after the list"},
-		{"unknown field", `[` + ok + `,{"traceId":"1","id":"2","colour":"red"}]`, `span 1: json: unknown field "colour"`},
+		{"unknown field", `[` + ok + `,{"traceId":"1","id":"2","colour":"red"}]`, `span 1: unknown field "colour"`},
 		{"trace id too long", `[{"traceId":"463ac35c9f6413ad48485a3953bb612400","id":"1"}]`, "traceId \"463ac35c9f6413ad48485a3953bb612400\": 34 hex digits, want at most 32"},
 		{"trace id not hex", `[{"traceId":"xyz","id":"1"}]`, `traceId "xyz": not hex`},
 		{"trace id zero", `[{"traceId":"0000000000000000","id":"1"}]`, "all zeros"},
@@ -27,9 +31,21 @@ func TestDecodeRejects(t *testing.T) {
 		{"parent id too long", `[{"traceId":"1","id":"2","parentId":"00000000000000003"}]`, "parentId"},
 		{"bad kind", `[{"traceId":"1","id":"2","kind":"SIDEWAYS"}]`, `kind "SIDEWAYS"`},
 		{"negative timestamp", `[{"traceId":"1","id":"2","timestamp":-5}]`, "timestamp -5"},
-		{"number tag", `[{"traceId":"1","id":"2","tags":{"http.status_code":200}}]`, "span 0: json: cannot unmarshal number"},
+		{"number tag", `[{"traceId":"1","id":"2","tags":{"http.status_code":200}}]`, `span 0: tags["http.status_code"]: want a string, got a number`},
 		{"bad ipv4", `[{"traceId":"1","id":"2","localEndpoint":{"ipv4":"::1"}}]`, "localEndpoint.ipv4"},
 		{"bad port", `[{"traceId":"1","id":"2","remoteEndpoint":{"port":70000}}]`, "remoteEndpoint.port 70000"},
+		{"string timestamp", `[{"traceId":"1","id":"2","timestamp":"5"}]`, "span 0: timestamp: want an integer, got a string"},
+		{"fraction duration", `[{"traceId":"1","id":"2","duration":1.5}]`, "span 0: duration: number at offset 36: want an integer"},
+		{"endpoint unknown field", `[{"traceId":"1","id":"2","localEndpoint":{"host":"a"}}]`, `span 0: localEndpoint: unknown field "host"`},
+		{"annotation value", `[{"traceId":"1","id":"2","annotations":[{"value":"a"},{"value":1}]}]`, "span 0: annotations[1].value: want a string, got a number"},
+		{"deep nesting", `[{"traceId":"1","id":"2","x":` + strings.Repeat("[", 1<<20) + `}]`, `span 0: unknown field "x"`},
+		{"deep nesting in a field", `[{"traceId":"1","id":"2","tags":` + strings.Repeat("[", 1<<20) + `}]`, "span 0: tags: want an object, got a list"},
+		{"control character", "[{\"traceId\":\"1\",\"id\":\"2\",\"name\":\"a\nb\"}]", `span 0: name: invalid character '\n' in string at offset 34`},
+		{"bad escape", `[{"traceId":"1","id":"2","name":"\q"}]`, `span 0: name: invalid character 'q' in string escape`},
+		{"truncated span", `[{"traceId":"1","id":"2","name":"a`, "spans: unterminated list: span 0: name: unexpected end of input"},
+		{"null body", `null`, "want a JSON list, got null"},
+		{"empty body", ` `, "want a JSON list, got an empty body"},
+		{"null span", `[null]`, "span 0: traceId: missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spans, err := DecodeJSONV2([]byte(tc.body))
@@ -40,6 +56,51 @@ func TestDecodeRejects(t *testing.T) {
 				t.Errorf("a rejected message returned %d spans", len(spans))
 			}
 		})
+	}
+}
+
+// TestDecodeResultsIndependent checks that spans do not share memory with
+// the pooled decoder: decoding other bodies, one after another and at
+// the same time, leaves spans already returned as they were.
+func TestDecodeResultsIndependent(t *testing.T) {
+	var bodies [][]byte
+	for _, name := range []string{"yelp.json", "envoy.json"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, data)
+	}
+	bodies = append(bodies, []byte(`[{"traceId":"1","id":"2","name":"\u0041\n","tags":{"\u0061":"\u0062"},"annotations":[{"timestamp":1,"value":"\u00e9"}]}]`))
+	var got [][]*zipkinmodel.SpanModel
+	for _, b := range bodies {
+		spans, err := DecodeJSONV2(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, spans)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				for _, b := range bodies {
+					if _, err := DecodeJSONV2(b); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		want, err := decodeStdlib(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("body %d: spans changed after later decodes:%s\nwant%s", i, spansString(got[i]), spansString(want))
+		}
 	}
 }
 

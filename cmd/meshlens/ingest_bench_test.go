@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/meshlens/meshlens/internal/testutil"
+	"github.com/meshlens/meshlens/storage/storagetest"
+)
+
+// BenchmarkZipkinHTTPIngest is Zipkin ingest end to end, as proxies drive
+// it: `meshlens serve` in-process with the embedded backend, and batches
+// of 2,000 Envoy spans POSTed as v2 JSON to the zipkin receiver, which
+// answers 202 once the exporter has stored them (spans, request-id and
+// trace-id indexes, rollups). spans/cpu-s is per CPU-second of the whole
+// process, the HTTP client's sending included and the making of the
+// batches excluded; the goal (issue 4) is at least 30k.
+func BenchmarkZipkinHTTPIngest(b *testing.B) {
+	queryAddr, zipkinAddr := testutil.FreeAddr(b), testutil.FreeAddr(b)
+	startMeshlens(b, testConfig(b.TempDir(), queryAddr,
+		fmt.Sprintf("  zipkin: {endpoint: %q}", zipkinAddr),
+		"    traces: {receivers: [zipkin], exporters: [meshlens]}"), queryAddr)
+	const n = 2_000
+	url := "http://" + zipkinAddr + "/api/v2/spans"
+	start := time.Now().UTC().Add(-time.Hour)
+	b.ReportAllocs()
+	var untimed time.Duration // CPU spent making batches
+	cpu0 := testutil.ProcessCPU()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		gen0 := testutil.ProcessCPU()
+		body := storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) // fresh ids each batch
+		i++
+		untimed += testutil.ProcessCPU() - gen0
+		b.StartTimer()
+		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("POST %s: %s %s", url, resp.Status, msg)
+		}
+	}
+	cpu := testutil.ProcessCPU() - cpu0 - untimed
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "spans/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "spans/cpu-s")
+	}
+}
