@@ -107,7 +107,7 @@ func (d *decoder) list() ([]*zipkinmodel.SpanModel, error) {
 		span, err := d.span()
 		if err != nil {
 			if errors.Is(err, errEOF) {
-				return nil, fmt.Errorf("spans: unterminated list: span %d: %w", i, err)
+				return nil, fmt.Errorf("span %d: %w (unterminated list)", i, err)
 			}
 			return nil, fmt.Errorf("span %d: %w", i, err)
 		}

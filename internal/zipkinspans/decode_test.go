@@ -42,7 +42,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"deep nesting in a field", `[{"traceId":"1","id":"2","tags":` + strings.Repeat("[", 1<<20) + `}]`, "span 0: tags: want an object, got a list"},
 		{"control character", "[{\"traceId\":\"1\",\"id\":\"2\",\"name\":\"a\nb\"}]", `span 0: name: invalid character '\n' in string at offset 34`},
 		{"bad escape", `[{"traceId":"1","id":"2","name":"\q"}]`, `span 0: name: invalid character 'q' in string escape`},
-		{"truncated span", `[{"traceId":"1","id":"2","name":"a`, "spans: unterminated list: span 0: name: unexpected end of input"},
+		{"truncated span", `[{"traceId":"1","id":"2","name":"a`, "span 0: name: unexpected end of input (unterminated list)"},
 		{"null body", `null`, "want a JSON list, got null"},
 		{"empty body", ` `, "want a JSON list, got an empty body"},
 		{"null span", `[null]`, "span 0: traceId: missing"},

@@ -146,7 +146,7 @@ func TestBadInput(t *testing.T) {
 		want           string
 	}{
 		{"malformed json", PathV2, "application/json", []byte(`[{"traceId":`), http.StatusBadRequest, "zipkin v2 json: span 0"},
-		{"unknown field with good spans", PathV2, "application/json", []byte(`[` + good + `,{"traceId":"1","id":"2","extra":1}]`), http.StatusBadRequest, `span 2: json: unknown field "extra"`},
+		{"unknown field with good spans", PathV2, "application/json", []byte(`[` + good + `,{"traceId":"1","id":"2","extra":1}]`), http.StatusBadRequest, `span 2: unknown field "extra"`},
 		{"long trace id", PathV2, "application/json", []byte(`[{"traceId":"463ac35c9f6413ad48485a3953bb61240","id":"1"}]`), http.StatusBadRequest, "33 hex digits"},
 		{"long span id", PathV2, "application/json", []byte(`[{"traceId":"1","id":"a2fb4a1d1a96d3120"}]`), http.StatusBadRequest, "17 hex digits"},
 		{"10 MiB body", PathV2, "application/json", huge, http.StatusRequestEntityTooLarge, "request body over"},
