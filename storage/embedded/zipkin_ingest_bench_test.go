@@ -62,3 +62,58 @@ func BenchmarkZipkinIngest(b *testing.B) {
 		b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "spans/cpu-s")
 	}
 }
+
+// BenchmarkEnvoySpansWrite is the storage part of Zipkin ingest on the
+// rows ingest makes of Envoy spans (2,000 per batch, fresh ids each
+// batch): WriteSpans (day table, trace-id and request-id indexes, replay
+// check, row hashes) against DuckDB's floor for the same rows, a bare
+// Appender into a table of the same columns without indexes, committed
+// durably once per batch.
+func BenchmarkEnvoySpansWrite(b *testing.B) {
+	const n = 2_000
+	start := time.Now().UTC().Add(-time.Hour)
+	spans, err := zipkinspans.DecodeJSONV2(storagetest.EnvoyZipkinBatch(n, start))
+	if err != nil {
+		b.Fatal(err)
+	}
+	td, err := zipkinspans.Translate(spans, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := rowconv.SpansFromTraces(td, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	write := map[string]func(be *Backend) error{
+		"WriteSpans": func(be *Backend) error { return be.WriteSpans(context.Background(), rows) },
+		"appender": func(be *Backend) error {
+			s := be.duck
+			s.wmu.Lock()
+			defer s.wmu.Unlock()
+			return s.tx(context.Background(), func(c rawConn) error { return appendRows(c.Conn, "baseline", spanColumns, rows) })
+		},
+	}
+	for _, mode := range []string{"WriteSpans", "appender"} {
+		b.Run(mode, func(b *testing.B) {
+			be := openBench(b)
+			if _, err := be.duck.wconn.ExecContext(context.Background(), "CREATE TABLE baseline ("+spanColumns.ddl()+")"); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu0 := testutil.ProcessCPU()
+			i := 0
+			for b.Loop() {
+				i++
+				for j := range rows { // the next batch: new trace ids, one second later
+					rows[j].TraceID.Low += uint64(n)
+					rows[j].Start = rows[j].Start.Add(time.Second)
+				}
+				if err := write[mode](be); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "spans/s")
+			reportCPU(b, cpu0)
+		})
+	}
+}
