@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/spancols"
 )
 
 var (
@@ -37,8 +38,8 @@ func (b *Backend) AutocompleteValues(ctx context.Context, key string) ([]string,
 	if !slices.Contains(b.autocompleteKeys, key) {
 		return []string{}, nil
 	}
-	q := "SELECT DISTINCT v FROM (SELECT attr_values[list_position(attr_keys, ?)] AS v FROM " + spansView
-	args := []any{key}
+	q := "SELECT DISTINCT v FROM (SELECT " + attrValueSQL + " AS v FROM " + spansView
+	args := []any{spancols.AttrKeyMarker(key), spancols.AttrKeyMarker(key)}
 	if col, ok := tagColumns[key]; ok { // "0" is an unset http_status
 		q += " UNION ALL SELECT " + col + " FROM " + spansView + " WHERE " + col + " NOT IN ('', '0')"
 	}

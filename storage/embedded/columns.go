@@ -130,56 +130,6 @@ func (d textDest[S]) Scan(src any) error {
 	return nil
 }
 
-// stringListCol is a LIST(VARCHAR) column computed by get and scanned by
-// set (which receives nil for an empty list).
-func stringListCol[T any](name string, get func(*T) []string, set func(*T, []string) error) column[T] {
-	return column[T]{name, "VARCHAR[]",
-		func(r *T) driver.Value {
-			// []any, not []string: the Appender converts any other slice
-			// element by element through reflection.
-			l := get(r)
-			out := make([]any, len(l))
-			for i, s := range l {
-				out[i] = s
-			}
-			return out
-		},
-		func(r *T) any { return listDest[T]{r, name, set} }}
-}
-
-// listDest scans a LIST(VARCHAR) value and hands it to set.
-type listDest[T any] struct {
-	r    *T
-	name string
-	set  func(*T, []string) error
-}
-
-func (d listDest[T]) Scan(src any) error {
-	var out []string
-	switch v := src.(type) {
-	case nil:
-	case []string:
-		out = v
-	case []any:
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return fmt.Errorf("column %s: list element %T is not a string", d.name, e)
-			}
-			out = append(out, s)
-		}
-	default:
-		return fmt.Errorf("column %s: scanning %T as a list of strings", d.name, src)
-	}
-	if len(out) == 0 {
-		out = nil
-	}
-	if err := d.set(d.r, out); err != nil {
-		return fmt.Errorf("column %s: %w", d.name, err)
-	}
-	return nil
-}
-
 // fieldColumns maps storage's field list of a row type to DuckDB columns.
 func fieldColumns[T any](fs []storage.Field[T]) columns[T] {
 	return storage.MapFields(fs, storage.ColumnMakers[T, column[T]]{

@@ -111,6 +111,9 @@ func (s *duckStore) init(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	return s.tx(ctx, func(c rawConn) error {
+		if err := migrateSpanAttrs(ctx, c); err != nil {
+			return err
+		}
 		for _, p := range partitionedSignals {
 			if err := c.exec(ctx, s.viewSQL(p)); err != nil {
 				return fmt.Errorf("creating view %s: %w", p.view, err)

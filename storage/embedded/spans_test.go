@@ -100,7 +100,7 @@ func TestSpanSchema(t *testing.T) {
 		"start TIMESTAMP WITH TIME ZONE", "duration_us BIGINT", "status_code INTEGER",
 		"http_method VARCHAR", "http_route VARCHAR", "http_status INTEGER", "peer_service VARCHAR",
 		"request_id VARCHAR", "response_flags VARCHAR", "upstream_cluster VARCHAR",
-		"attr_keys VARCHAR[]", "attr_values VARCHAR[]", "events VARCHAR",
+		"attrs VARCHAR", "events VARCHAR",
 		"request_hash UBIGINT", "row_hash BIGINT",
 	}
 	if !slices.Equal(got, want) {

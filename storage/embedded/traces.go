@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/meshlens/meshlens/storage"
+	"github.com/meshlens/meshlens/storage/spancols"
 	"github.com/meshlens/meshlens/storage/sqlq"
 )
 
@@ -65,12 +66,13 @@ func (b *Backend) FindTraces(ctx context.Context, q storage.TraceQuery) ([]stora
 // sqlq.TagColumns), as VARCHAR expressions.
 var tagColumns = sqlq.TagColumns(func(col string) string { return "CAST(" + col + " AS VARCHAR)" })
 
-// tagCondition matches tag key=value against the span's attributes (the
-// first attribute with that key) and, for the keys in tagColumns, the
-// typed column; "error" = "true" also matches status code 2 (error).
+// tagCondition matches tag key=value against the span's attributes (an
+// attribute with that key and value: a substring of the attribute text)
+// and, for the keys in tagColumns, the typed column; "error" = "true" also
+// matches status code 2 (error).
 func tagCondition(key, value string) (string, []any) {
-	cond := "attr_values[list_position(attr_keys, ?)] IS NOT DISTINCT FROM ?"
-	args := []any{key, value}
+	cond := "contains(" + attrsColumn + ", ?)"
+	args := []any{spancols.AttrPair(key, value)}
 	if col, ok := tagColumns[key]; ok {
 		cond += " OR " + col + " = ?"
 		args = append(args, value)
