@@ -32,12 +32,9 @@ func BenchmarkZipkinHTTPIngest(b *testing.B) {
 	cpu0 := testutil.ProcessCPU()
 	i := 0
 	for b.Loop() {
-		b.StopTimer()
-		gen0 := testutil.ProcessCPU()
-		body := storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) // fresh ids each batch
+		var body []byte
+		untimed += testutil.UntimedCPU(b, func() { body = storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }) // fresh ids each batch
 		i++
-		untimed += testutil.ProcessCPU() - gen0
-		b.StartTimer()
 		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
 			b.Fatal(err)

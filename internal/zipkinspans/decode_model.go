@@ -8,6 +8,8 @@ import (
 	"time"
 
 	zipkinmodel "github.com/openzipkin/zipkin-go/model"
+
+	"github.com/meshlens/meshlens/internal/hexdigit"
 )
 
 // jsonSpan is one Zipkin v2 JSON span as the API spec (zipkin2-api.yaml)
@@ -142,11 +144,11 @@ func parseTraceID[ID string | []byte](h ID) (zipkinmodel.TraceID, error) {
 	ok := true
 	lo := h
 	if len(h) > 16 {
-		t.High, ok = parseHex(h[:len(h)-16])
+		t.High, ok = hexdigit.Parse(h[:len(h)-16])
 		lo = h[len(h)-16:]
 	}
 	var okLo bool
-	if t.Low, okLo = parseHex(lo); !ok || !okLo {
+	if t.Low, okLo = hexdigit.Parse(lo); !ok || !okLo {
 		return zipkinmodel.TraceID{}, fmt.Errorf("traceId %q: not hex", string(h))
 	}
 	if t.Empty() {
@@ -163,7 +165,7 @@ func parseSpanID[ID string | []byte](field string, h ID) (zipkinmodel.ID, error)
 	if len(h) > 16 {
 		return 0, fmt.Errorf("%s %q: %d hex digits, want at most 16", field, string(h), len(h))
 	}
-	v, ok := parseHex(h)
+	v, ok := hexdigit.Parse(h)
 	if !ok {
 		return 0, fmt.Errorf("%s %q: not hex", field, string(h))
 	}
@@ -171,29 +173,4 @@ func parseSpanID[ID string | []byte](field string, h ID) (zipkinmodel.ID, error)
 		return 0, fmt.Errorf("%s %q: all zeros", field, string(h))
 	}
 	return zipkinmodel.ID(v), nil
-}
-
-// parseHex decodes 1–16 hex digits of either case, as
-// strconv.ParseUint(h, 16, 64) does for such a length (no sign, prefix or
-// underscores), without making h a string.
-func parseHex[ID string | []byte](h ID) (uint64, bool) {
-	if len(h) == 0 || len(h) > 16 {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(c)
-	}
-	return v, true
 }

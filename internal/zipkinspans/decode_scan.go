@@ -7,6 +7,8 @@ import (
 	"math"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/meshlens/meshlens/internal/hexdigit"
 )
 
 // scanner reads JSON tokens from data, one value at a time, with exactly
@@ -319,25 +321,13 @@ func hex4(b []byte) (rune, bool) {
 	if len(b) < 4 {
 		return 0, false
 	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	v, ok := hexdigit.Parse(b[:4])
+	return rune(v), ok
 }
 
 func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	_, ok := hexdigit.Value(c)
+	return ok
 }
 
 // stringOrNull reads a string or null; null reports isNull.

@@ -81,12 +81,9 @@ func runBatches(b *testing.B, in *fileInput) {
 	var untimed time.Duration // CPU spent making lines
 	cpu0 := testutil.ProcessCPU()
 	for b.Loop() {
-		b.StopTimer()
-		gen0 := testutil.ProcessCPU()
-		lines := benchLines(batch, base.Add(time.Duration(i*batch)*time.Millisecond)) // consecutive, as a live file
+		var lines []tail.Line
+		untimed += testutil.UntimedCPU(b, func() { lines = benchLines(batch, base.Add(time.Duration(i*batch)*time.Millisecond)) }) // consecutive, as a live file
 		i++
-		untimed += testutil.ProcessCPU() - gen0
-		b.StartTimer()
 		if err := in.deliver(context.Background(), lines); err != nil {
 			b.Fatal(err)
 		}

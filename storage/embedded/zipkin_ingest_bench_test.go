@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meshlens/meshlens/internal/zipkinspans"
+	"github.com/meshlens/meshlens/storage"
 	"github.com/meshlens/meshlens/storage/rollup"
 	"github.com/meshlens/meshlens/storage/rowconv"
 	"github.com/meshlens/meshlens/storage/storagetest"
@@ -29,23 +30,9 @@ func BenchmarkZipkinIngest(b *testing.B) {
 	cpu0 := testutil.ProcessCPU()
 	i := 0
 	for b.Loop() {
-		b.StopTimer()
-		gen0 := testutil.ProcessCPU()
-		body := storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) // fresh ids each batch
-		untimed += testutil.ProcessCPU() - gen0
-		b.StartTimer()
-		spans, err := zipkinspans.DecodeJSONV2(body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		td, err := zipkinspans.Translate(spans, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows, err := rowconv.SpansFromTraces(td, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
+		var body []byte
+		untimed += testutil.UntimedCPU(b, func() { body = storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }) // fresh ids each batch
+		rows := zipkinRows(b, body)
 		if err := be.WriteSpans(ctx, rows); err != nil {
 			b.Fatal(err)
 		}
@@ -72,18 +59,7 @@ func BenchmarkZipkinIngest(b *testing.B) {
 func BenchmarkEnvoySpansWrite(b *testing.B) {
 	const n = 2_000
 	start := time.Now().UTC().Add(-time.Hour)
-	spans, err := zipkinspans.DecodeJSONV2(storagetest.EnvoyZipkinBatch(n, start))
-	if err != nil {
-		b.Fatal(err)
-	}
-	td, err := zipkinspans.Translate(spans, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rows, err := rowconv.SpansFromTraces(td, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	rows := zipkinRows(b, storagetest.EnvoyZipkinBatch(n, start))
 	write := map[string]func(be *Backend) error{
 		"WriteSpans": func(be *Backend) error { return be.WriteSpans(context.Background(), rows) },
 		"appender": func(be *Backend) error {
@@ -116,4 +92,22 @@ func BenchmarkEnvoySpansWrite(b *testing.B) {
 			reportCPU(b, cpu0)
 		})
 	}
+}
+
+// zipkinRows is what ingest makes of a Zipkin v2 JSON body: the zipkin
+// receiver's decoding and translation, then the exporter's rows.
+func zipkinRows(b *testing.B, body []byte) []storage.Span {
+	spans, err := zipkinspans.DecodeJSONV2(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	td, err := zipkinspans.Translate(spans, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := rowconv.SpansFromTraces(td, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rows
 }

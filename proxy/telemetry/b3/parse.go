@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/meshlens/meshlens/internal/hexdigit"
 )
 
 // Errors the parsers return, wrapped with the offending header.
@@ -104,14 +106,14 @@ func ParseSampled(s string) (Sampling, error) {
 func parseTraceID(s string) (hi, lo uint64, err error) {
 	switch len(s) {
 	case 16:
-		lo, ok := parseHex(s)
+		lo, ok := hexdigit.Parse(s)
 		if !ok || lo == 0 {
 			return 0, 0, fmt.Errorf("%w %q: want 16 or 32 non-zero hex digits", ErrTraceID, clip(s))
 		}
 		return 0, lo, nil
 	case 32:
-		hi, ok1 := parseHex(s[:16])
-		lo, ok2 := parseHex(s[16:])
+		hi, ok1 := hexdigit.Parse(s[:16])
+		lo, ok2 := hexdigit.Parse(s[16:])
 		if !ok1 || !ok2 || hi == 0 && lo == 0 {
 			return 0, 0, fmt.Errorf("%w %q: want 16 or 32 non-zero hex digits", ErrTraceID, clip(s))
 		}
@@ -123,32 +125,11 @@ func parseTraceID(s string) (hi, lo uint64, err error) {
 // parseID parses a span id: exactly 16 hex digits, not all zero.
 func parseID(s string, kind error) (uint64, error) {
 	if len(s) == 16 {
-		if id, ok := parseHex(s); ok && id != 0 {
+		if id, ok := hexdigit.Parse(s); ok && id != 0 {
 			return id, nil
 		}
 	}
 	return 0, fmt.Errorf("%w %q: want 16 non-zero hex digits", kind, clip(s))
-}
-
-// parseHex parses up to 16 hex digits of either case.
-func parseHex(s string) (uint64, bool) {
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		var d byte
-		switch {
-		case '0' <= c && c <= '9':
-			d = c - '0'
-		case 'a' <= c && c <= 'f':
-			d = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(d)
-	}
-	return v, len(s) > 0 && len(s) <= 16
 }
 
 // indexByte is strings.IndexByte from an offset, returning an absolute

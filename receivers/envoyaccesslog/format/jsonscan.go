@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/meshlens/meshlens/internal/hexdigit"
 )
 
 // jsonKind is the type of a JSON value.
@@ -334,21 +336,8 @@ func hex4(s string, i int) (rune, bool) {
 	if i < 0 || i+4 > len(s) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range []byte(s[i : i+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	v, ok := hexdigit.Parse(s[i : i+4])
+	return rune(v), ok
 }
 
 // numberEnd returns the end of the JSON number starting at s[i], or -1 when
