@@ -28,8 +28,7 @@ var spanGenExprs = map[string]string{
 	"http_status":      "[200, 200, 200, 503][1 + (hash(i, 'c') % 4)::BIGINT]",
 	"request_id":       "printf('%016x%016x', hash(i // 4, 'id'), hash(i // 4, 'id2'))",
 	"upstream_cluster": "'outbound|9080||svc-' || (hash(i // 4, 'svc') % 200) || '.default.svc.cluster.local'",
-	"attr_keys":        "['node_id', 'component']",
-	"attr_values":      "['sidecar~10.0.3.17~svc-' || (i % 200), 'proxy']",
+	attrsColumn:        "chr(31) || 'component' || chr(30) || 'proxy' || chr(31) || 'node_id' || chr(30) || 'sidecar~10.0.3.17~svc-' || (i % 200) || chr(31)",
 	requestHashColumn:  "md5_number_lower(request_id)",
 	rowHashColumn:      "(hash(i) >> 1)::BIGINT",
 }
