@@ -5,22 +5,52 @@ package testutil
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
 
 // FreeAddr returns a loopback address whose port was free a moment ago.
+//
+// The port is drawn below Linux's ephemeral range (32768–60999), so the
+// source port of some other connection the tests open cannot take it
+// between FreeAddr and the caller's bind (CI saw "address already in use"
+// with ports the kernel handed out from that range), and a process never
+// gets the same port twice.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 1000 {
+		port := freePortLow + rand.IntN(freePortHigh-freePortLow)
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // in use
+		}
+		addr := l.Addr().String()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		portsGiven[port] = true
+		return addr
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatalf("no free port in [%d, %d) after 1000 tries", freePortLow, freePortHigh)
+	return ""
 }
+
+// The ports FreeAddr draws from, and those it has handed out.
+const freePortLow, freePortHigh = 20000, 32768
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // WaitFor polls cond every 100ms until it returns nil, and fails the test
 // with cond's last error once timeout has passed.
