@@ -7,54 +7,49 @@ import (
 	"testing"
 )
 
-// BenchmarkDecodeJSONV2 measures strict decoding of the Yelp sample (16
-// spans of many tags), per span.
-func BenchmarkDecodeJSONV2(b *testing.B) {
-	data, err := os.ReadFile("testdata/yelp.json")
-	if err != nil {
-		b.Fatal(err)
-	}
+// yelpSpans is the number of spans in testdata/yelp.json.
+const yelpSpans = 16
+
+// benchDecode measures strict decoding of data (the Yelp sample, 16 spans
+// of many tags), per span.
+func benchDecode(b *testing.B, data []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		spans, err := DecodeJSONV2(data)
-		if err != nil || len(spans) != 16 {
+		if err != nil || len(spans) != yelpSpans {
 			b.Fatalf("%d spans, %v", len(spans), err)
 		}
 	}
-	b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(yelpSpans*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
 
-// BenchmarkDecodeJSONV2Compact is BenchmarkDecodeJSONV2 on the Yelp sample
-// without whitespace, as tracers send it.
-func BenchmarkDecodeJSONV2Compact(b *testing.B) {
+func readYelp(b *testing.B) []byte {
 	data, err := os.ReadFile("testdata/yelp.json")
 	if err != nil {
 		b.Fatal(err)
 	}
+	return data
+}
+
+// BenchmarkDecodeJSONV2 decodes the Yelp sample as stored (indented).
+func BenchmarkDecodeJSONV2(b *testing.B) { benchDecode(b, readYelp(b)) }
+
+// BenchmarkDecodeJSONV2Compact decodes the Yelp sample without
+// whitespace, as tracers send it.
+func BenchmarkDecodeJSONV2Compact(b *testing.B) {
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, data); err != nil {
+	if err := json.Compact(&compact, readYelp(b)); err != nil {
 		b.Fatal(err)
 	}
-	data = compact.Bytes()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		spans, err := DecodeJSONV2(data)
-		if err != nil || len(spans) != 16 {
-			b.Fatalf("%d spans, %v", len(spans), err)
-		}
-	}
-	b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "spans/s")
+	benchDecode(b, compact.Bytes())
 }
 
 // BenchmarkDecodeAndTranslate measures decoding plus the translation to
-// pdata (the translator edits its input, so each round decodes afresh).
+// pdata (the translator takes ownership of its input, so each round
+// decodes afresh).
 func BenchmarkDecodeAndTranslate(b *testing.B) {
-	data, err := os.ReadFile("testdata/yelp.json")
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := readYelp(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		spans, err := DecodeJSONV2(data)
@@ -65,5 +60,5 @@ func BenchmarkDecodeAndTranslate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(yelpSpans*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
