@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/meshlens/meshlens/internal/hexdigit"
+	"github.com/meshlens/meshlens/internal/jsonesc"
 )
 
 // scanner reads JSON tokens from data, one value at a time, with exactly
@@ -255,46 +255,20 @@ func (s *scanner) strSlow(start, i int) ([]byte, error) {
 			if i+1 >= len(data) {
 				return nil, errEOF
 			}
-			switch e := data[i+1]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(data[i+2:])
-				if !ok {
+			if u, ok := jsonesc.Simple(data[i+1]); ok {
+				buf = append(buf, u)
+			} else if data[i+1] == 'u' {
+				var n int
+				if buf, n = jsonesc.AppendUnicode(buf, data[i:]); n == 0 {
 					s.pos = i + 2
 					for k := 0; k < 4 && s.pos < len(data) && isHex(data[s.pos]); k++ {
 						s.pos++
 					}
 					return nil, s.fail(`in \u escape`)
 				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					// As encoding/json: a valid pair combines; anything
-					// else makes this half U+FFFD and is read on its own.
-					r1 := r
-					r = utf8.RuneError
-					if len(data) >= i+6 && data[i] == '\\' && data[i+1] == 'u' {
-						if r2, ok := hex4(data[i+2:]); ok {
-							if dec := utf16.DecodeRune(r1, r2); dec != utf8.RuneError {
-								r = dec
-								i += 6
-							}
-						}
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
+				i += n
 				continue
-			default:
+			} else {
 				s.pos = i + 1
 				return nil, s.fail("in string escape")
 			}
@@ -314,15 +288,6 @@ func (s *scanner) strSlow(start, i int) ([]byte, error) {
 	}
 	s.buf = buf
 	return nil, errEOF
-}
-
-// hex4 decodes the four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	v, ok := hexdigit.Parse(b[:4])
-	return rune(v), ok
 }
 
 func isHex(c byte) bool {

@@ -2,10 +2,8 @@ package format
 
 import (
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
-	"github.com/meshlens/meshlens/internal/hexdigit"
+	"github.com/meshlens/meshlens/internal/jsonesc"
 )
 
 // jsonKind is the type of a JSON value.
@@ -291,53 +289,21 @@ func (sc *jsonScanner) strSlow(start, i int) (string, error) {
 		if i+1 >= len(sc.s) {
 			return "", sc.fail(i, "unterminated escape")
 		}
-		switch e := sc.s[i+1]; e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := hex4(sc.s, i+2)
-			if !ok {
+		e := sc.s[i+1]
+		if u, ok := jsonesc.Simple(e); ok {
+			b = append(b, u)
+		} else if e == 'u' {
+			var n int
+			if b, n = jsonesc.AppendUnicode(b, sc.s[i:]); n == 0 {
 				return "", sc.fail(i, "malformed \\u escape")
 			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				// a pair combines; anything else is U+FFFD, and the next
-				// escape is read on its own (encoding/json's behaviour).
-				if r2, ok := hex4(sc.s, i+2); ok && i+1 < len(sc.s) && sc.s[i] == '\\' && sc.s[i+1] == 'u' {
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						b = utf8.AppendRune(b, dec)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			b = utf8.AppendRune(b, r)
+			i += n
 			continue
-		default:
+		} else {
 			return "", sc.fail(i, "invalid escape \\"+string(rune(e)))
 		}
 		i += 2
 	}
-}
-
-// hex4 reads four hex digits at s[i:].
-func hex4(s string, i int) (rune, bool) {
-	if i < 0 || i+4 > len(s) {
-		return 0, false
-	}
-	v, ok := hexdigit.Parse(s[i : i+4])
-	return rune(v), ok
 }
 
 // numberEnd returns the end of the JSON number starting at s[i], or -1 when
