@@ -27,27 +27,18 @@ func BenchmarkZipkinHTTPIngest(b *testing.B) {
 	const n = 2_000
 	url := "http://" + zipkinAddr + "/api/v2/spans"
 	start := time.Now().UTC().Add(-time.Hour)
-	b.ReportAllocs()
-	var untimed time.Duration // CPU spent making batches
-	cpu0 := testutil.ProcessCPU()
-	i := 0
-	for b.Loop() {
-		var body []byte
-		untimed += testutil.UntimedCPU(b, func() { body = storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }) // fresh ids each batch
-		i++
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		msg, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			b.Fatalf("POST %s: %s %s", url, resp.Status, msg)
-		}
-	}
-	cpu := testutil.ProcessCPU() - cpu0 - untimed
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "spans/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "spans/cpu-s")
-	}
+	testutil.BenchBatches(b, n, "spans",
+		func(i int) []byte { return storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }, // fresh ids each batch
+		func(body []byte) error {
+			resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				return fmt.Errorf("POST %s: %s %s", url, resp.Status, msg)
+			}
+			return nil
+		})
 }

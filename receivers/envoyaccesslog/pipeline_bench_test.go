@@ -76,21 +76,7 @@ func benchInput(b *testing.B, consume func(context.Context, []storage.AccessLog,
 func runBatches(b *testing.B, in *fileInput) {
 	const batch = 4000 // about the tailer's default 1 MiB batch
 	base := time.Now().UTC().Add(-time.Hour)
-	b.ReportAllocs()
-	i := 0
-	var untimed time.Duration // CPU spent making lines
-	cpu0 := testutil.ProcessCPU()
-	for b.Loop() {
-		var lines []tail.Line
-		untimed += testutil.UntimedCPU(b, func() { lines = benchLines(batch, base.Add(time.Duration(i*batch)*time.Millisecond)) }) // consecutive, as a live file
-		i++
-		if err := in.deliver(context.Background(), lines); err != nil {
-			b.Fatal(err)
-		}
-	}
-	cpu := testutil.ProcessCPU() - cpu0 - untimed
-	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "lines/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(batch*b.N)/cpu.Seconds(), "lines/cpu-s")
-	}
+	testutil.BenchBatches(b, batch, "lines",
+		func(i int) []tail.Line { return benchLines(batch, base.Add(time.Duration(i*batch)*time.Millisecond)) }, // consecutive, as a live file
+		func(lines []tail.Line) error { return in.deliver(context.Background(), lines) })
 }

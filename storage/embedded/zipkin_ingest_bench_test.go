@@ -25,29 +25,17 @@ func BenchmarkZipkinIngest(b *testing.B) {
 	be := openBench(b)
 	ctx := context.Background()
 	start := time.Now().UTC().Add(-time.Hour)
-	b.ReportAllocs()
-	var untimed time.Duration // CPU spent making batches
-	cpu0 := testutil.ProcessCPU()
-	i := 0
-	for b.Loop() {
-		var body []byte
-		untimed += testutil.UntimedCPU(b, func() { body = storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }) // fresh ids each batch
-		rows := zipkinRows(b, body)
-		if err := be.WriteSpans(ctx, rows); err != nil {
-			b.Fatal(err)
-		}
-		bd := rollup.NewBuilder() // as storage/exporter's rollupSpans
-		bd.AddSpans(rows)
-		if err := be.WriteRollups(ctx, rollup.BatchIDSpans(rows), bd.Rows()); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-	cpu := testutil.ProcessCPU() - cpu0 - untimed
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "spans/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "spans/cpu-s")
-	}
+	testutil.BenchBatches(b, n, "spans",
+		func(i int) []byte { return storagetest.EnvoyZipkinBatch(n, start.Add(time.Duration(i)*time.Second)) }, // fresh ids each batch
+		func(body []byte) error {
+			rows := zipkinRows(b, body)
+			if err := be.WriteSpans(ctx, rows); err != nil {
+				return err
+			}
+			bd := rollup.NewBuilder() // as storage/exporter's rollupSpans
+			bd.AddSpans(rows)
+			return be.WriteRollups(ctx, rollup.BatchIDSpans(rows), bd.Rows())
+		})
 }
 
 // BenchmarkEnvoySpansWrite is the storage part of Zipkin ingest on the
