@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/meshlens/meshlens/internal/freeport"
 	"github.com/meshlens/meshlens/proxy/sidecar"
 	"github.com/meshlens/meshlens/proxy/telemetry"
 )
@@ -80,18 +81,6 @@ var topology = []instance{
 	{service: "ratings", version: "v2", fault: flaky(0.2, 0.1)},
 }
 
-// freeAddr reserves a loopback port. The listener is closed before the
-// sidecar binds it; on a busy machine another process could take it, and
-// Start then fails with the listener named.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // Start brings up every app, sidecar and the load generator.
 func Start(opts Options) (m *Mesh, err error) {
 	if opts.RPS <= 0 {
@@ -106,10 +95,11 @@ func Start(opts Options) (m *Mesh, err error) {
 	if opts.WorkDir == "" {
 		return nil, errors.New("demo: WorkDir required")
 	}
-	m = &Mesh{opts: opts}
+	mesh := &Mesh{opts: opts}
+	m = mesh
 	defer func() {
-		if err != nil {
-			m.Close(context.Background())
+		if err != nil { // m is nil by then: close what was started
+			mesh.Close(context.Background())
 		}
 	}()
 	istioDir := filepath.Join(opts.WorkDir, "istio")
@@ -125,7 +115,7 @@ func Start(opts Options) (m *Mesh, err error) {
 	for _, in := range append(topology, instance{service: "loadgen", version: "v1"}) {
 		w := &Workload{Service: in.service, Version: in.version}
 		for _, p := range []*string{&w.AppAddr, &w.Inbound, &w.Outbound, &w.Admin} {
-			if *p, err = freeAddr(); err != nil {
+			if *p, err = freeport.Addr(); err != nil {
 				return nil, err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	demorules "github.com/meshlens/meshlens/deploy/demo"
@@ -51,5 +52,17 @@ func TestMeshServesWithSeedRules(t *testing.T) {
 	}
 	if len(m.AdminAddrs()) != 8 {
 		t.Errorf("admin addrs %v", m.AdminAddrs())
+	}
+}
+
+// TestStartFailsCleanly checks that a mesh that cannot start returns the
+// sidecar's error, having closed what it had started, rather than
+// crashing on the way out.
+func TestStartFailsCleanly(t *testing.T) {
+	bad := fstest.MapFS{"reviews.yaml": {Data: []byte("apiVersion: networking.istio.io/v1\nkind: VirtualService\n" +
+		"metadata: {name: reviews}\nspec: {hosts: [reviews], http: [{route: [{destination: {host: reviews}, weight: -5}]}]}\n")}}
+	_, err := Start(Options{Rules: bad, WorkDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "sidecar") {
+		t.Fatalf("Start with a bad rule: %v, want the sidecar's error", err)
 	}
 }
